@@ -1,0 +1,40 @@
+# gradlab: `make serve` runs the service, `make test` runs every test. Both create .venv/ on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: serve test check lint build chromium clean
+
+$(BIN)/gradlab: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	# torch first and pinned: the CPU build; see pyproject.toml
+	$(BIN)/python -m pip install torch==2.13.0
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@
+
+build: $(BIN)/gradlab
+	$(BIN)/gradlab build
+
+serve: build
+	$(BIN)/gradlab serve --host $(HOST) --port $(PORT)
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi
+
+test: $(BIN)/gradlab chromium
+	$(BIN)/python -m pytest
+
+check: $(BIN)/gradlab
+	$(BIN)/gradlab check
+
+lint: $(BIN)/gradlab
+	$(BIN)/ruff check service demos tests
+
+clean:
+	rm -rf data .pytest_cache test-output

@@ -1,0 +1,120 @@
+"""Gradient vs time lag: a tanh RNN's gradient vanishes over time steps; an LSTM keeps it only while its
+forget gate stays near 1.
+
+Claim: at lag 50, an LSTM whose forget-gate bias is 3 keeps at least 100x more of the gradient
+||dL/dh_{T-k}|| / ||dL/dh_T|| than a tanh RNN, and PyTorch's default LSTM (forget bias 0) does not.
+
+    python -m demos.gradient_vs_lag            # default run, ~1 s of compute
+    python -m demos.gradient_vs_lag --quick    # the same, smaller batch
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import torch
+from torch import nn
+
+from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+
+NAME = "gradient_vs_lag"
+TITLE = {"en": "Gradient vs time lag: RNN, GRU, LSTM", "zh": "梯度随时间步的衰减：RNN、GRU 与 LSTM"}
+CLAIM = {
+    "en": "A tanh RNN's gradient vanishes over time steps; an LSTM keeps it only while its forget gate "
+    "is near 1 (forget bias 3 keeps >=100x more at lag 50 than the tanh RNN).",
+    "zh": "tanh RNN 的梯度随时间步指数衰减；LSTM 只有在遗忘门接近 1 时才能保住梯度"
+    "（遗忘门偏置为 3 时，滞后 50 步处的梯度比 tanh RNN 大 100 倍以上）。",
+}
+CELLS = ("rnn_tanh", "gru", "lstm_fb0", "lstm_fb1", "lstm_fb3")
+
+
+@dataclasses.dataclass
+class Config:
+    seed: int = 0
+    quick: bool = False
+    device: str = "cpu"
+    seq_len: int = 100  # time steps unrolled; the loss is on the last one
+    num_inputs: int = 32  # input features per step
+    num_hiddens: int = 64  # hidden units in every cell
+    batch_size: int = 32  # sequences averaged over (8 with --quick)
+    lags: tuple[int, ...] = (1, 10, 25, 50, 75, 99)  # lags reported in the table
+
+
+def make_cell(kind: str, config: Config) -> nn.Module:
+    """Build one recurrent cell at PyTorch's default init, with the LSTM forget bias set when asked."""
+    if kind == "rnn_tanh":
+        return nn.RNNCell(config.num_inputs, config.num_hiddens, nonlinearity="tanh")
+    if kind == "gru":
+        return nn.GRUCell(config.num_inputs, config.num_hiddens)
+    cell = nn.LSTMCell(config.num_inputs, config.num_hiddens)
+    forget_bias = float(kind.removeprefix("lstm_fb"))
+    with torch.no_grad():
+        h = config.num_hiddens
+        cell.bias_ih[h : 2 * h].fill_(forget_bias)  # gate order i, f, g, o: rows h..2h are the forget gate
+        cell.bias_hh[h : 2 * h].zero_()
+    return cell
+
+
+def gradient_ratios(kind: str, x: torch.Tensor, config: Config) -> list[float]:
+    """Return ||dL/dh_{T-k}|| / ||dL/dh_T|| for k = 0..T-1, with L = sum(h_T)."""
+    cell = make_cell(kind, config).to(x.device)
+    batch = x.shape[1]
+    h = torch.zeros(batch, config.num_hiddens, device=x.device)
+    c = torch.zeros_like(h)
+    states = []
+    for t in range(x.shape[0]):  # x: (seq_len, batch, num_inputs)
+        if kind.startswith("lstm"):
+            h, c = cell(x[t], (h, c))
+        else:
+            h = cell(x[t], h)
+        h.retain_grad()
+        states.append(h)
+    h.sum().backward()
+    norms = torch.stack([s.grad.norm() for s in states])  # (seq_len,)
+    return (norms.flip(0) / norms[-1]).tolist()  # index k = lag
+
+
+def run(config: Config) -> DemoResult:
+    device = resolve_device(config.device)
+    batch = 8 if config.quick else config.batch_size
+    ratios = {}
+    for kind in CELLS:
+        generator = seed_everything(config.seed)
+        x = torch.randn(config.seq_len, batch, config.num_inputs, generator=generator).to(device)
+        ratios[kind] = gradient_ratios(kind, x, config)
+    table = [{"lag": k, **{kind: ratios[kind][k] for kind in CELLS}} for k in config.lags]
+    metrics = {f"{kind}_lag50": ratios[kind][50] for kind in CELLS}
+    held = metrics["lstm_fb3_lag50"] >= 100 * metrics["rnn_tanh_lag50"] and metrics["lstm_fb0_lag50"] < 1e-3
+    headline = (
+        f"At lag 50: tanh RNN {metrics['rnn_tanh_lag50']:.1e}, GRU {metrics['gru_lag50']:.1e}, LSTM forget "
+        f"bias 0/1/3: {metrics['lstm_fb0_lag50']:.1e} / {metrics['lstm_fb1_lag50']:.1e} / "
+        f"{metrics['lstm_fb3_lag50']:.1e}"
+    )
+    return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=ratios)
+
+
+def plot(result: DemoResult, fig) -> None:
+    ax = fig.add_subplot(1, 1, 1)
+    labels = {
+        "rnn_tanh": "tanh RNN",
+        "gru": "GRU",
+        "lstm_fb0": "LSTM, forget bias 0 (PyTorch default)",
+        "lstm_fb1": "LSTM, forget bias 1",
+        "lstm_fb3": "LSTM, forget bias 3",
+    }
+    for kind, ratios in result.series.items():
+        ax.semilogy(range(len(ratios)), [max(r, 1e-30) for r in ratios], label=labels[kind])
+    ax.set_xlabel("time lag k (steps before the loss)")
+    ax.set_ylabel("||dL/dh_{T-k}|| / ||dL/dh_T||  (log scale)")
+    ax.axvline(50, color="grey", linestyle=":", linewidth=1)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return harness_main(sys.modules[__name__], argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Compose the answer to one question: the one function behind the API, the CLI and the chat page."""
+
+from __future__ import annotations
+
+from service import text
+from service.demo_results import demo_summary
+from service.engine import Engine
+from service.render import markdown_to_html
+
+LANGS = ("auto", "en", "zh")
+
+
+def entry_ref(engine: Engine, entry_id: str, lang: str, confidence: float | None = None) -> dict:
+    """Return the short reference to an entry that lists of related questions and suggestions use."""
+    ref = {"id": entry_id, "title": getattr(engine.kb.entries[entry_id].title, lang)}
+    if confidence is not None:
+        ref["confidence"] = round(confidence, 3)
+    return ref
+
+
+def entry_payload(engine: Engine, entry_id: str, lang: str) -> dict:
+    """Return an entry as an answer: title, Markdown text, its HTML, demo and references, in ``lang``."""
+    entry = engine.kb.entries[entry_id]
+    body = getattr(entry.body, lang)
+    return {
+        "id": entry.id,
+        "title": getattr(entry.title, lang),
+        "summary": entry.summary(lang),
+        "text": body,
+        "html": markdown_to_html(body),
+        "demo": demo_summary(entry.demo, lang, engine.data_dir) if entry.demo else None,
+        "references": list(entry.references),
+    }
+
+
+def answer_question(engine: Engine, question: str, lang: str = "auto", top_k: int = 3, mode: str = "hybrid") -> dict:
+    """Answer ``question`` from the knowledge base, or decline with the closest topics as suggestions."""
+    lang = text.detect_lang(question) if lang == "auto" else lang
+    settings = engine.settings
+    candidates = engine.retriever.rank(question, mode=mode, limit=max(top_k, 3) + 1)
+    best = candidates[0]
+    answered = best.confidence >= settings["MIN_CONFIDENCE"]
+    result = {
+        "question": question,
+        "lang": lang,
+        "answered": answered,
+        "confidence": round(best.confidence, 3),
+        "answer": None,
+        "related": [],
+        "alternatives": [],
+        "suggestions": [],
+    }
+    if not answered:
+        result["suggestions"] = [entry_ref(engine, c.id, lang, c.confidence) for c in candidates[:top_k]]
+        return result
+    result["answer"] = entry_payload(engine, best.id, lang)
+    result["related"] = [entry_ref(engine, rid, lang) for rid in engine.kb.entries[best.id].related]
+    gap = settings["ALTERNATIVE_GAP"]
+    result["alternatives"] = [
+        entry_ref(engine, c.id, lang, c.confidence)
+        for c in candidates[1:top_k]
+        if c.confidence >= settings["MIN_CONFIDENCE"] and best.confidence - c.confidence <= gap
+    ]
+    return result

@@ -1,0 +1,164 @@
+"""The JSON API blueprint: thin views that parse, call one service function and return JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, current_app, jsonify, request, send_file, url_for
+
+import demos
+from service.answer import LANGS, answer_question, entry_payload, entry_ref
+from service.demo_results import demo_summary, load_result, result_dir
+from service.errors import ApiError
+from service.storage import StorageError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+ASK_FIELDS = ("question", "lang", "top_k")
+FEEDBACK_FIELDS = ("question", "entry_id", "confidence", "vote", "comment")
+MAX_COMMENT_CHARS = 1000
+
+
+def engine():
+    return current_app.extensions["gradlab.engine"]
+
+
+def json_object() -> dict:
+    """Return the request body as a JSON object, or raise ApiError saying what is accepted."""
+    if not request.is_json:
+        raise ApiError(415, "send the body as JSON with 'Content-Type: application/json'")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "the body is not valid UTF-8") from None
+    except ValueError as exc:
+        raise ApiError(400, f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, f"the body must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def query_lang(default: str = "en") -> str:
+    """Return the ``lang`` query parameter (en or zh)."""
+    lang = request.args.get("lang", default)
+    if lang not in ("en", "zh"):
+        raise ApiError(400, "lang must be 'en' or 'zh'")
+    return lang
+
+
+def parse_ask(data: dict, max_chars: int) -> tuple[str, str, int]:
+    """Validate an ask request; return (question, lang, top_k)."""
+    unknown = sorted(set(data) - set(ASK_FIELDS))
+    if unknown:
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; accepted: {', '.join(ASK_FIELDS)}")
+    question = data.get("question")
+    if not isinstance(question, str):
+        raise ApiError(400, "'question' is required and must be a string")
+    question = question.strip()
+    if not question:
+        raise ApiError(400, "'question' must not be empty")
+    if len(question) > max_chars:
+        raise ApiError(400, f"'question' is {len(question)} characters; the limit is {max_chars}")
+    lang = data.get("lang", "auto")
+    if lang not in LANGS:
+        raise ApiError(400, f"'lang' must be one of {', '.join(LANGS)}")
+    top_k = data.get("top_k", 3)
+    if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 10:
+        raise ApiError(400, "'top_k' must be an integer from 1 to 10")
+    return question, lang, top_k
+
+
+@bp.post("/ask")
+def ask():
+    settings = current_app.config["GRADLAB"]
+    question, lang, top_k = parse_ask(json_object(), settings["MAX_QUESTION_CHARS"])
+    start = time.perf_counter()
+    result = answer_question(engine(), question, lang=lang, top_k=top_k)
+    if settings["LOG_QUERIES"]:
+        current_app.extensions["gradlab.storage"].log_query(
+            question=question, lang=result["lang"], top_entry=(result["answer"] or {}).get("id"),
+            confidence=result["confidence"], answered=result["answered"],
+            latency_ms=(time.perf_counter() - start) * 1000,
+        )
+    return jsonify(result)
+
+
+def parse_feedback(data: dict, max_chars: int) -> dict:
+    """Validate a feedback request; return the row to store."""
+    unknown = sorted(set(data) - set(FEEDBACK_FIELDS))
+    if unknown:
+        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; accepted: {', '.join(FEEDBACK_FIELDS)}")
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip() or len(question) > max_chars:
+        raise ApiError(400, f"'question' is required: a non-empty string of at most {max_chars} characters")
+    entry_id = data.get("entry_id")
+    if entry_id is not None and entry_id not in engine().kb.entries:
+        raise ApiError(400, "'entry_id' must be the id of an entry (GET /api/entries) or null")
+    confidence = data.get("confidence")
+    if confidence is not None and (
+        isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1
+    ):
+        raise ApiError(400, "'confidence' must be a number from 0 to 1 or null")
+    vote = data.get("vote")
+    if vote not in ("up", "down"):
+        raise ApiError(400, "'vote' must be 'up' or 'down'")
+    comment = data.get("comment") or ""
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
+        raise ApiError(400, f"'comment' must be a string of at most {MAX_COMMENT_CHARS} characters")
+    return {"question": question.strip(), "entry_id": entry_id, "confidence": confidence, "vote": vote,
+            "comment": comment.strip()}
+
+
+@bp.post("/feedback")
+def feedback():
+    row = parse_feedback(json_object(), current_app.config["GRADLAB"]["MAX_QUESTION_CHARS"])
+    try:
+        feedback_id = current_app.extensions["gradlab.storage"].add_feedback(**row)
+    except StorageError as exc:
+        raise ApiError(503, f"{exc}; please try again later", error="storage_unavailable") from None
+    return jsonify({"ok": True, "id": feedback_id}), 201
+
+
+@bp.get("/entries")
+def entries():
+    lang = query_lang()
+    kb = engine().kb
+    return jsonify({"entries": [{**entry_ref(engine(), e.id, lang), "demo": e.demo or None} for e in kb.entries.values()]})
+
+
+@bp.get("/entries/<entry_id>")
+def entry(entry_id: str):
+    lang = query_lang()
+    if entry_id not in engine().kb.entries:
+        raise ApiError(404, f"no entry has id '{entry_id}'; GET /api/entries lists them")
+    payload = entry_payload(engine(), entry_id, lang)
+    payload["related"] = [entry_ref(engine(), rid, lang) for rid in engine().kb.entries[entry_id].related]
+    return jsonify(payload)
+
+
+def demo_payload(name: str, lang: str) -> dict:
+    summary = demo_summary(name, lang, engine().data_dir)
+    summary["plot_url"] = url_for("api.demo_plot", name=name) if summary["result"] else None
+    return summary
+
+
+@bp.get("/demos")
+def demo_list():
+    lang = query_lang()
+    return jsonify({"demos": [demo_payload(name, lang) for name in demos.DEMOS]})
+
+
+@bp.get("/demos/<name>")
+def demo(name: str):
+    lang = query_lang()
+    if name not in demos.DEMOS:
+        raise ApiError(404, f"no demo is named '{name}'; GET /api/demos lists them")
+    return jsonify(demo_payload(name, lang))
+
+
+@bp.get("/demos/<name>/plot.png")
+def demo_plot(name: str):
+    if name not in demos.DEMOS or load_result(engine().data_dir, name) is None:
+        raise ApiError(404, f"no built plot for demo '{name}'; run 'gradlab build'")
+    return send_file(result_dir(engine().data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)

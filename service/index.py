@@ -1,0 +1,108 @@
+"""The dense index: every title and phrasing embedded once, searched with faiss by inner product.
+
+Vectors are L2-normalised float32, so inner products are cosines. The index is saved under
+``DATA_DIR/index/`` with a manifest (model, knowledge hash, glossary hash, format); ``load_or_build`` reuses
+it while the manifest matches and rebuilds it otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from service.embedder import Embedder
+from service.glossary import Glossary
+from service.knowledge import KnowledgeBase
+
+FORMAT = 1
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class DenseIndex:
+    index: faiss.Index
+    owners: list[str]  # owners[row] = id of the entry that row's text belongs to
+    manifest: dict
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, rows), each (n_queries, k), best first; rows are -1 past the index size."""
+        return self.index.search(vectors, min(k, self.index.ntotal))
+
+
+def index_texts(kb: KnowledgeBase, glossary: Glossary) -> tuple[list[str], list[str]]:
+    """Return (texts, owners): each entry's titles and phrasings, Chinese ones rewritten in English terms."""
+    texts, owners = [], []
+    for entry in kb.entries.values():
+        candidates = [entry.title.en, *entry.phrasings.en]
+        candidates += [glossary.to_english(t) for t in (entry.title.zh, *entry.phrasings.zh)]
+        for t in dict.fromkeys(c for c in candidates if c.strip()):  # keep order, drop repeats and blanks
+            texts.append(t)
+            owners.append(entry.id)
+    return texts, owners
+
+
+def manifest_for(kb: KnowledgeBase, glossary: Glossary, embedder: Embedder) -> dict:
+    """Describe what an index was built from; a different manifest means the index is stale."""
+    return {"format": FORMAT, "model": embedder.name, "knowledge": kb.content_hash, "glossary": glossary.digest}
+
+
+def build_index(
+    kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, progress: Callable[[int, int], None] | None = None
+) -> DenseIndex:
+    """Embed every text in batches and put the vectors in an exact inner-product index."""
+    texts, owners = index_texts(kb, glossary)
+    batches = [texts[i : i + 64] for i in range(0, len(texts), 64)]
+    vectors = []
+    for done, batch in enumerate(batches, start=1):
+        vectors.append(embedder.encode(batch))  # (len(batch), dim), rows of unit length
+        if progress:
+            progress(done, len(batches))
+    matrix = np.vstack(vectors).astype(np.float32)  # (n_texts, dim)
+    index = faiss.IndexFlatIP(embedder.dimension)
+    index.add(matrix)
+    return DenseIndex(index=index, owners=owners, manifest=manifest_for(kb, glossary, embedder))
+
+
+def save_index(dense: DenseIndex, folder: Path) -> None:
+    """Write the index, its row owners and manifest; the manifest last, so a crash leaves it stale."""
+    folder.mkdir(parents=True, exist_ok=True)
+    faiss.write_index(dense.index, str(folder / "dense.faiss"))
+    (folder / "owners.json").write_text(json.dumps(dense.owners))
+    (folder / "manifest.json").write_text(json.dumps(dense.manifest, indent=2))
+
+
+def load_index(folder: Path, expected: dict) -> DenseIndex | None:
+    """Return the saved index when its manifest equals ``expected``; None when missing, stale or unreadable."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest != expected:
+            return None
+        owners = json.loads((folder / "owners.json").read_text())
+        index = faiss.read_index(str(folder / "dense.faiss"))
+    except (OSError, ValueError, RuntimeError) as exc:
+        log.warning("index in %s is unreadable (%s); it will be rebuilt", folder, exc)
+        return None
+    if index.ntotal != len(owners):
+        log.warning("index in %s has %d rows for %d owners; it will be rebuilt", folder, index.ntotal, len(owners))
+        return None
+    return DenseIndex(index=index, owners=owners, manifest=manifest)
+
+
+def load_or_build(
+    kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, folder: Path, force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[DenseIndex, bool]:
+    """Return (index, rebuilt): the saved index when fresh, else a new one, saved for next time."""
+    if not force:
+        dense = load_index(folder, manifest_for(kb, glossary, embedder))
+        if dense is not None:
+            return dense, False
+    dense = build_index(kb, glossary, embedder, progress)
+    save_index(dense, folder)
+    return dense, True

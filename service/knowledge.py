@@ -1,0 +1,187 @@
+"""Load and validate the knowledge base: one Markdown file per entry with a YAML header.
+
+Every problem is reported as ``file: field: message``; nothing here raises a bare traceback at a user.
+The format is described in knowledge/README.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+import demos
+
+MIN_PHRASINGS = 5
+MIN_RELATED = 2
+SECTION_HEADINGS = {"en": "# English", "zh": "# 中文"}
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Localized(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+class Phrasings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    en: list[str] = Field(min_length=MIN_PHRASINGS)
+    zh: list[str] = Field(min_length=MIN_PHRASINGS)
+
+    @field_validator("en", "zh")
+    @classmethod
+    def no_blank_or_duplicate(cls, phrasings: list[str]) -> list[str]:
+        cleaned = [p.strip() for p in phrasings]
+        if any(not p for p in cleaned):
+            raise ValueError("phrasings must not be empty strings")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("phrasings must not repeat")
+        return cleaned
+
+
+class Figure(BaseModel):
+    """A number the text quotes from the linked demo's default run."""
+
+    model_config = ConfigDict(extra="forbid")
+    metric: str
+    quoted: str
+    factor: float = Field(default=3.0, gt=1.0)
+    abs: float | None = Field(default=None, ge=0)
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    title: Localized
+    phrasings: Phrasings
+    demo: str = ""
+    related: list[str] = Field(min_length=MIN_RELATED)
+    references: list[str] = Field(min_length=1)
+    figures: list[Figure] = Field(default_factory=list)
+    body: Localized
+    path: str
+
+    def summary(self, lang: str) -> str:
+        """Return the short direct answer: the first paragraph of the body in ``lang``."""
+        text = getattr(self.body, lang).strip()
+        return text.split("\n\n", 1)[0].strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class KnowledgeBase:
+    entries: dict[str, Entry]
+    content_hash: str
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; ``problems`` lists them as 'file: field: message'."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Split ``---\\nyaml\\n---\\nbody`` into its header and body; raise ValueError when absent."""
+    match = re.match(r"^---\n(.*?)\n---\n(.*)$", text, flags=re.S)
+    if not match:
+        raise ValueError("the file must start with a YAML header between two '---' lines")
+    return match.group(1), match.group(2)
+
+
+def split_languages(body: str) -> dict[str, str]:
+    """Return the English and Chinese sections of a body, keyed 'en' and 'zh'."""
+    lines = body.splitlines()
+    starts = {lang: [i for i, line in enumerate(lines) if line.strip() == h] for lang, h in SECTION_HEADINGS.items()}
+    for lang, found in starts.items():
+        if len(found) != 1:
+            raise ValueError(f"the body needs exactly one '{SECTION_HEADINGS[lang]}' heading (found {len(found)})")
+    en, zh = starts["en"][0], starts["zh"][0]
+    if en > zh:
+        raise ValueError("'# English' must come before '# 中文'")
+    return {"en": "\n".join(lines[en + 1 : zh]).strip(), "zh": "\n".join(lines[zh + 1 :]).strip()}
+
+
+def parse_entry(path: Path) -> Entry:
+    """Parse one entry file; raise KnowledgeError naming the file and field on any problem."""
+    try:
+        header, body = split_front_matter(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(header)
+        if not isinstance(data, dict):
+            raise ValueError("the YAML header must be a mapping of fields")
+        data = {**data, "body": split_languages(body), "path": str(path)}
+        if data.get("demo") is None:
+            data["demo"] = ""
+        entry = Entry.model_validate(data)
+    except UnicodeDecodeError:
+        raise KnowledgeError([f"{path}: file: not valid UTF-8"]) from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeError([f"{path}: header: invalid YAML ({exc.__class__.__name__}: {exc})"]) from None
+    except ValidationError as exc:
+        problems = [f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise KnowledgeError(problems) from None
+    except ValueError as exc:
+        raise KnowledgeError([f"{path}: body: {exc}"]) from None
+    if entry.id != path.stem:
+        raise KnowledgeError([f"{path}: id: '{entry.id}' must equal the file name '{path.stem}'"])
+    return entry
+
+
+def entry_files(folder: Path) -> list[Path]:
+    """Return the entry files of a knowledge folder (README.md is documentation, not an entry)."""
+    return sorted(p for p in folder.glob("*.md") if p.name != "README.md")
+
+
+def cross_check(entries: dict[str, Entry], demo_names: tuple[str, ...]) -> list[str]:
+    """Return problems that span entries: dangling related ids and demos, demos no entry links."""
+    problems = []
+    for entry in entries.values():
+        for rid in entry.related:
+            if rid not in entries:
+                problems.append(f"{entry.path}: related: no entry has id '{rid}'")
+            elif rid == entry.id:
+                problems.append(f"{entry.path}: related: an entry must not relate to itself")
+        if entry.demo and entry.demo not in demo_names:
+            problems.append(f"{entry.path}: demo: no demo is named '{entry.demo}' (known: {', '.join(demo_names)})")
+        if entry.figures and not entry.demo:
+            problems.append(f"{entry.path}: figures: figures need a linked demo")
+        for figure in entry.figures:
+            for lang in ("en", "zh"):
+                if figure.quoted not in getattr(entry.body, lang):
+                    problems.append(f"{entry.path}: figures: '{figure.quoted}' is not quoted in the {lang} text")
+    linked = {e.demo for e in entries.values()}
+    for name in demo_names:
+        if name not in linked:
+            problems.append(f"demos/{name}.py: demo: no knowledge entry links this demo")
+    return problems
+
+
+def load_knowledge(folder: Path | str, demo_names: tuple[str, ...] = demos.DEMOS) -> KnowledgeBase:
+    """Load and validate every entry under ``folder``; raise KnowledgeError listing every problem."""
+    folder = Path(folder)
+    files = entry_files(folder)
+    if not files:
+        raise KnowledgeError([f"{folder}: no knowledge entries (*.md) found"])
+    entries: dict[str, Entry] = {}
+    problems: list[str] = []
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            entry = parse_entry(path)
+        except KnowledgeError as exc:
+            problems += exc.problems
+            continue
+        entries[entry.id] = entry
+    problems += cross_check(entries, demo_names)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(entries=entries, content_hash=digest.hexdigest())

@@ -1,0 +1,36 @@
+"""Render knowledge-base Markdown to safe HTML, with LaTeX turned into MathML on the server.
+
+Raw HTML in the Markdown is escaped (``html: False``), so only the Markdown's own structure becomes markup;
+the page never needs a math library from the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+
+def render_math(content: str, options: dict) -> str:
+    """Return MathML for one formula; an unparsable formula is shown as escaped code instead."""
+    display = "block" if options.get("display_mode") else "inline"
+    try:
+        return latex2mathml.converter.convert(content, display=display)
+    except Exception:  # latex2mathml raises many types for malformed input; the page must still render
+        return f"<code>{html.escape(content)}</code>"
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").use(
+        dollarmath_plugin, renderer=render_math, allow_space=True, double_inline=True
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def markdown_to_html(source: str) -> str:
+    """Render Markdown with math to HTML; any HTML written in the source is escaped."""
+    return _markdown().render(source)

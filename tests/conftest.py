@@ -1,0 +1,109 @@
+"""Shared fixtures.
+
+- ``fake_embedder``: a deterministic bag-of-words embedder for fast unit tests;
+- ``app`` / ``client`` / ``runner``: the Flask trio over the real knowledge base with the fake embedder;
+- ``real_engine`` / ``real_client``: the real model and real faiss index (marked slow where used);
+- ``demo_result``: a demo's default run, computed once per session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import demos
+from service import create_app, text
+from service.engine import Engine
+from service.settings import load_settings
+
+torch.set_num_threads(1)
+REPO = Path(__file__).resolve().parent.parent
+
+
+class FakeEmbedder:
+    """Hash each token into one of 256 dimensions: texts sharing words get high cosines."""
+
+    name = "fake-bag-of-words"
+    dimension = 256
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, t in enumerate(texts):
+            for token in text.tokenize(t):
+                out[row, int(hashlib.md5(token.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_engine(tmp_path_factory, fake_embedder) -> Engine:
+    settings = load_settings({"DATA_DIR": str(tmp_path_factory.mktemp("data-fake"))})
+    return Engine.load(settings, embedder=fake_embedder)
+
+
+@pytest.fixture()
+def app(fake_engine, tmp_path):
+    return create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "test.sqlite3")},
+                      engine=fake_engine)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data-real")
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_data_dir) -> Engine:
+    return Engine.load(load_settings({"DATA_DIR": str(real_data_dir)}))
+
+
+@pytest.fixture()
+def real_client(real_engine, tmp_path):
+    app = create_app({"DATA_DIR": real_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "real.sqlite3")},
+                     engine=real_engine)
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def demo_result():
+    """Return a function name -> DemoResult of that demo's default run, computed once per session."""
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            module = demos.load(name)
+            cache[name] = module.run(module.Config())
+        return cache[name]
+
+    return get
+
+
+def assert_error(response, status: int) -> dict:
+    """Assert the one JSON error shape with the given status; return the body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"ok", "status", "error", "message"}
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["message"], str) and body["message"]
+    return body

@@ -1,0 +1,183 @@
+"""The JSON API with the fake embedder: the answer shape, every bad input's 4xx in one error shape, feedback."""
+
+import json
+
+import pytest
+
+from tests.conftest import assert_error
+
+ANSWER_KEYS = {"question", "lang", "answered", "confidence", "answer", "related", "alternatives", "suggestions"}
+
+
+def ask(client, **body):
+    return client.post("/api/ask", json=body)
+
+
+def test_ask_returns_the_documented_shape(client):
+    response = ask(client, question="gradient clipping clip_grad_norm_ by norm or by value")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert set(data) == ANSWER_KEYS
+    assert data["lang"] == "en"
+    assert 0.0 <= data["confidence"] <= 1.0
+    if data["answered"]:
+        assert {"id", "title", "text", "html", "summary", "demo", "references"} <= set(data["answer"])
+        assert all(set(r) == {"id", "title"} for r in data["related"])
+    else:
+        assert data["answer"] is None and data["suggestions"]
+
+
+def test_ask_answers_in_the_questions_language(client):
+    data = ask(client, question="梯度裁剪 按范数 按值 clip_grad_norm_").get_json()
+    assert data["lang"] == "zh"
+    shown = data["answer"]["title"] if data["answered"] else data["suggestions"][0]["title"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in shown)
+
+
+def test_ask_honours_an_explicit_lang(client):
+    assert ask(client, question="梯度裁剪", lang="en").get_json()["lang"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({}, "'question' is required"),
+        ({"question": ""}, "must not be empty"),
+        ({"question": "   "}, "must not be empty"),
+        ({"question": 42}, "must be a string"),
+        ({"question": None}, "must be a string"),
+        ({"question": "x" * 501}, "the limit is 500"),
+        ({"question": "lstm", "lang": "fr"}, "'lang' must be one of"),
+        ({"question": "lstm", "top_k": 0}, "'top_k' must be an integer"),
+        ({"question": "lstm", "top_k": "3"}, "'top_k' must be an integer"),
+        ({"question": "lstm", "top_k": True}, "'top_k' must be an integer"),
+        ({"question": "lstm", "colour": "blue"}, "unknown field(s): colour"),
+    ],
+)
+def test_ask_rejects_bad_fields_with_400(client, body, fragment):
+    body_json = assert_error(client.post("/api/ask", json=body), 400)
+    assert fragment in body_json["message"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "fragment"),
+    [
+        ("{not json", "application/json", 400, "not valid JSON"),
+        ('["a list"]', "application/json", 400, "must be a JSON object"),
+        ('"a string"', "application/json", 400, "must be a JSON object"),
+        (b'{"question": "\xff\xfe"}', "application/json", 400, "not valid UTF-8"),
+        ('{"question": "lstm"}', "text/plain", 415, "Content-Type: application/json"),
+        ("question=lstm", "application/x-www-form-urlencoded", 415, "JSON"),
+    ],
+)
+def test_ask_rejects_malformed_bodies(client, data, content_type, status, fragment):
+    body = assert_error(client.post("/api/ask", data=data, content_type=content_type), status)
+    assert fragment in body["message"]
+
+
+def test_oversized_body_gets_413(client):
+    assert_error(client.post("/api/ask", data=json.dumps({"question": "x" * 20000}), content_type="application/json"), 413)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/ask", 405),
+        ("delete", "/api/entries", 405),
+        ("get", "/api/nowhere", 404),
+        ("get", "/nowhere", 404),
+        ("get", "/api/entries/no-such-entry", 404),
+        ("get", "/api/demos/no_such_demo", 404),
+        ("get", "/api/demos/no_such_demo/plot.png", 404),
+        ("get", "/api/entries?lang=fr", 400),
+    ],
+)
+def test_routes_and_methods_errors_are_json(client, method, path, status):
+    assert_error(getattr(client, method)(path), status)
+
+
+def test_wrong_method_says_which_are_allowed(client):
+    response = client.get("/api/ask")
+    assert "POST" in response.headers["Allow"]
+
+
+def test_entries_lists_every_entry_with_titles_in_the_requested_language(client, fake_engine):
+    data = client.get("/api/entries?lang=zh").get_json()
+    assert len(data["entries"]) == len(fake_engine.kb)
+    first = data["entries"][0]
+    assert first["title"] == fake_engine.kb.entries[first["id"]].title.zh
+
+
+def test_entry_detail_has_text_html_and_related(client):
+    data = client.get("/api/entries/gradient-clipping").get_json()
+    assert data["id"] == "gradient-clipping"
+    assert data["html"].startswith("<")
+    assert len(data["related"]) >= 2
+
+
+def test_demos_lists_every_registered_demo(client):
+    import demos
+
+    names = [d["name"] for d in client.get("/api/demos").get_json()["demos"]]
+    assert names == list(demos.DEMOS)
+
+
+def test_demo_detail_has_claim_and_command(client):
+    data = client.get("/api/demos/gradient_vs_lag?lang=zh").get_json()
+    assert data["command"] == "python -m demos.gradient_vs_lag"
+    assert "梯度" in data["claim"]
+
+
+def test_healthz_and_readyz(client, fake_engine):
+    assert client.get("/healthz").get_json() == {"ok": True}
+    ready = client.get("/readyz").get_json()
+    assert ready["ok"] is True and ready["entries"] == len(fake_engine.kb)
+
+
+def test_responses_carry_a_content_security_policy(client):
+    assert "default-src 'self'" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_feedback_is_stored_with_question_entry_and_confidence(client, app):
+    response = client.post("/api/feedback", json={
+        "question": "<script>alert(1)</script> why nan?", "entry_id": "nan-loss", "confidence": 0.8,
+        "vote": "down", "comment": "<img src=x onerror=alert(1)>",
+    })
+    assert response.status_code == 201
+    rows = app.extensions["gradlab.storage"].feedback_rows()
+    assert rows[-1]["question"] == "<script>alert(1)</script> why nan?"
+    assert rows[-1]["entry_id"] == "nan-loss" and rows[-1]["vote"] == "down"
+    assert rows[-1]["comment"] == "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"question": "q", "vote": "sideways"}, "'vote' must be"),
+        ({"question": "q", "vote": "up", "entry_id": "nope"}, "'entry_id'"),
+        ({"question": "q", "vote": "up", "confidence": 2}, "'confidence'"),
+        ({"question": "", "vote": "up"}, "'question' is required"),
+        ({"question": "q", "vote": "up", "comment": "x" * 1001}, "'comment'"),
+        ({"question": "q", "vote": "up", "extra": 1}, "unknown field(s): extra"),
+    ],
+)
+def test_feedback_rejects_bad_fields(client, body, fragment):
+    assert fragment in assert_error(client.post("/api/feedback", json=body), 400)["message"]
+
+
+def test_every_question_is_logged_without_the_client_address(client, app):
+    ask(client, question="what is a receptive field")
+    rows = app.extensions["gradlab.storage"].query_rows()
+    assert rows[-1]["question"] == "what is a receptive field"
+    assert set(rows[-1]) == {"id", "created_at", "question", "lang", "top_entry", "confidence", "answered", "latency_ms"}
+
+
+def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
+    from service import create_app
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
+                     engine=fake_engine)
+    response = app.test_client().post("/api/ask", json={"question": "lstm forget gate"})
+    assert response.status_code == 200

@@ -1,0 +1,141 @@
+"""Loading and validating knowledge entries: good files load, every kind of broken file is named with its field."""
+
+import textwrap
+
+import pytest
+import yaml
+
+from service.knowledge import KnowledgeError, load_knowledge
+
+DEMOS = ("gradient_vs_lag",)
+
+
+def entry_text(entry_id="alpha", related=("beta", "gamma"), demo="gradient_vs_lag", drop=(), body=None, **fields):
+    header = {
+        "id": entry_id,
+        "title": {"en": f"Title {entry_id}", "zh": f"标题 {entry_id}"},
+        "phrasings": {"en": [f"question {i} {entry_id}" for i in range(5)], "zh": [f"问题{i} {entry_id}" for i in range(5)]},
+        "demo": demo,
+        "related": list(related),
+        "references": ["Somebody (2000). A paper."],
+        **fields,
+    }
+    for key in drop:
+        header.pop(key)
+    body = body if body is not None else "# English\n\n**Short answer.** Yes.\n\n# 中文\n\n**简短回答。** 是。\n"
+    return "---\n" + yaml.safe_dump(header, allow_unicode=True) + "---\n" + body
+
+
+def write_kb(folder, **overrides):
+    texts = {
+        "alpha": entry_text("alpha"),
+        "beta": entry_text("beta", related=("alpha", "gamma"), demo=""),
+        "gamma": entry_text("gamma", related=("alpha", "beta"), demo=""),
+    }
+    texts.update(overrides)
+    for entry_id, content in texts.items():
+        (folder / f"{entry_id}.md").write_text(content, encoding="utf-8")
+    return folder
+
+
+def problems(folder):
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(folder, demo_names=DEMOS)
+    return info.value.problems
+
+
+def test_valid_knowledge_base_loads_with_a_content_hash(tmp_path):
+    kb = load_knowledge(write_kb(tmp_path), demo_names=DEMOS)
+    assert set(kb.entries) == {"alpha", "beta", "gamma"}
+    assert kb.entries["alpha"].summary("zh") == "**简短回答。** 是。"
+    assert len(kb.content_hash) == 64
+
+
+def test_content_hash_changes_when_an_entry_changes(tmp_path):
+    before = load_knowledge(write_kb(tmp_path), demo_names=DEMOS).content_hash
+    write_kb(tmp_path, gamma=entry_text("gamma", related=("alpha", "beta"), demo="", references=["Other (2001)."]))
+    assert load_knowledge(tmp_path, demo_names=DEMOS).content_hash != before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "field"),
+    [
+        ("alpha", "no header here\n", "body"),
+        ("alpha", "---\nid: [unclosed\n---\n# English\n# 中文\n", "header"),
+        ("alpha", entry_text("alpha", drop=("title",)), "title"),
+        ("alpha", entry_text("alpha", phrasings={"en": ["one"], "zh": ["一"] * 5}), "phrasings.en"),
+        ("alpha", entry_text("alpha", body="# English\n\nOnly English.\n"), "body"),
+        ("alpha", entry_text("alpha", body="# 中文\n\n中文\n\n# English\n\nEnglish\n"), "body"),
+        ("alpha", entry_text("other"), "id"),
+        ("alpha", entry_text("alpha", related=("beta",)), "related"),
+        ("alpha", entry_text("alpha", colour="blue"), "colour"),
+        ("alpha", entry_text("Bad Id"), "id"),
+    ],
+)
+def test_broken_entry_is_reported_with_file_and_field(tmp_path, name, content, field):
+    write_kb(tmp_path, **{name: content})
+    found = problems(tmp_path)
+    assert any(p.startswith(str(tmp_path / f"{name}.md")) and f": {field}" in p for p in found), found
+
+
+def test_dangling_related_id_is_reported(tmp_path):
+    write_kb(tmp_path, alpha=entry_text("alpha", related=("beta", "nowhere")))
+    assert any("related: no entry has id 'nowhere'" in p for p in problems(tmp_path))
+
+
+def test_unknown_demo_is_reported(tmp_path):
+    write_kb(tmp_path, alpha=entry_text("alpha", demo="no_such_demo"))
+    assert any("demo: no demo is named 'no_such_demo'" in p for p in problems(tmp_path))
+
+
+def test_demo_that_no_entry_links_is_reported(tmp_path):
+    write_kb(tmp_path)
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(tmp_path, demo_names=(*DEMOS, "orphan_demo"))
+    assert any("orphan_demo" in p and "no knowledge entry links" in p for p in info.value.problems)
+
+
+def test_figure_must_be_quoted_in_both_languages(tmp_path):
+    body = "# English\n\nRatio 5e-12.\n\n# 中文\n\n比值很小。\n"
+    write_kb(tmp_path, alpha=entry_text("alpha", body=body, figures=[{"metric": "m", "quoted": "5e-12"}]))
+    assert any("'5e-12' is not quoted in the zh text" in p for p in problems(tmp_path))
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    write_kb(tmp_path, alpha="junk\n", beta=entry_text("beta", related=("alpha",), demo=""))
+    assert len(problems(tmp_path)) >= 2
+
+
+def test_real_knowledge_base_is_valid(fake_engine):
+    assert len(fake_engine.kb) >= 35
+
+
+def test_check_command_fails_on_a_broken_knowledge_base(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    write_kb(tmp_path, alpha="junk\n")
+    monkeypatch.setenv("GRADLAB_KNOWLEDGE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "alpha.md: body" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_command_passes_on_the_real_knowledge_base():
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK:")
+
+
+def test_readme_example_matches_the_format():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "knowledge" / "README.md").read_text(encoding="utf-8")
+    example = textwrap.dedent(readme.split("```markdown\n", 1)[1].split("```", 1)[0])
+    assert example.startswith("---\nid: gradient-clipping")
