@@ -35,8 +35,19 @@ class DemoResult:
     series: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON-ready form (series included, so a plot can be redrawn)."""
-        return dataclasses.asdict(self)
+        """Return the JSON-ready form (series included, so a plot can be redrawn); NaN and inf become strings."""
+        return json_safe(dataclasses.asdict(self))
+
+
+def json_safe(value: Any) -> Any:
+    """Replace non-finite floats by "nan" / "inf" / "-inf" so the JSON is valid for every parser."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -89,7 +89,8 @@ def run(config: Config) -> DemoResult:
     series["pool_sizes"] = list(config.pool_sizes)
     held = all(
         metrics[f"rel_change_pool2_{kind}"] < 0.9 * metrics[f"rel_change_no_pool_{kind}"]
-        and metrics[f"rel_change_pool4_{kind}"] < metrics[f"rel_change_pool2_{kind}"]
+        and metrics[f"rel_change_pool4_{kind}"] < 0.9 * metrics[f"rel_change_pool2_{kind}"]
+        and metrics[f"rel_change_pool8_{kind}"] < 0.9 * metrics[f"rel_change_pool4_{kind}"]
         and metrics[f"rel_change_global_pool_{kind}"] < 1e-6
         and 0.05 < metrics[f"unchanged_frac_pool2_{kind}"] < 0.6
         for kind in IMAGES

@@ -6,6 +6,7 @@ from service import text
 from service.demo_results import demo_summary
 from service.engine import Engine
 from service.render import markdown_to_html
+from service.retrieval import Candidate
 
 LANGS = ("auto", "en", "zh")
 
@@ -33,13 +34,18 @@ def entry_payload(engine: Engine, entry_id: str, lang: str) -> dict:
     }
 
 
+def decide(engine: Engine, question: str, mode: str = "hybrid", limit: int = 4) -> tuple[list[Candidate], bool]:
+    """Rank the entries for ``question`` and decide whether the best one is good enough to answer with."""
+    candidates = engine.retriever.rank(question, mode=mode, limit=limit)
+    return candidates, candidates[0].confidence >= engine.settings["MIN_CONFIDENCE"]
+
+
 def answer_question(engine: Engine, question: str, lang: str = "auto", top_k: int = 3, mode: str = "hybrid") -> dict:
     """Answer ``question`` from the knowledge base, or decline with the closest topics as suggestions."""
     lang = text.detect_lang(question) if lang == "auto" else lang
     settings = engine.settings
-    candidates = engine.retriever.rank(question, mode=mode, limit=max(top_k, 3) + 1)
+    candidates, answered = decide(engine, question, mode=mode, limit=max(top_k, 3) + 1)
     best = candidates[0]
-    answered = best.confidence >= settings["MIN_CONFIDENCE"]
     result = {
         "question": question,
         "lang": lang,

@@ -209,5 +209,21 @@ def evaluate(file: Path | None, as_json: bool) -> None:
         click.echo(format_report(report))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+def calibrate(file: Path | None) -> None:
+    """Fit the confidence models on a labelled set (default eval/dev.jsonl) and write eval/calibration.json."""
+    from service.engine import CALIBRATION_FILE
+    from service.evaluation import DEV_SET, fit_calibration, read_questions
+
+    engine = load_engine()
+    calibration, cv = fit_calibration(engine, read_questions(file or DEV_SET))
+    CALIBRATION_FILE.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
+    click.echo(f"wrote {CALIBRATION_FILE}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):")
+    for mode, by_threshold in cv.items():
+        cells = [f"{t}: {f['false_decline']:.1%} / {f['decline_off_topic']:.1%}" for t, f in by_threshold.items()]
+        click.echo(f"{mode:<8} " + "  ".join(cells))
+
+
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.answer import answer_question
+from service.answer import decide
 from service.engine import Engine
 from service.retrieval import FEATURES, MODES, Calibration
 from service.settings import REPO_ROOT
@@ -43,17 +43,17 @@ def evaluate(engine: Engine, rows: list[dict], mode: str) -> dict:
     buckets: dict[str, dict[str, list[float]]] = {}
     for row in rows:
         bucket = buckets.setdefault(row["lang"], {k: [] for k in ("top1", "top3", "rr", "false_decline", "decline")})
-        result = answer_question(engine, row["question"], lang=row["lang"], mode=mode)
-        ranked = [c.id for c in engine.retriever.rank(row["question"], mode=mode, limit=10)]
+        candidates, answered = decide(engine, row["question"], mode=mode, limit=10)
+        ranked = [c.id for c in candidates]
         expected = set(row["expected"])
         if not expected:
-            bucket["decline"].append(float(not result["answered"]))
+            bucket["decline"].append(float(not answered))
             continue
         rank = next((i + 1 for i, entry_id in enumerate(ranked) if entry_id in expected), None)
         bucket["top1"].append(float(rank == 1))
         bucket["top3"].append(float(rank is not None and rank <= 3))
         bucket["rr"].append(1.0 / rank if rank else 0.0)
-        bucket["false_decline"].append(float(not result["answered"]))
+        bucket["false_decline"].append(float(not answered))
     report = {}
     for lang, b in sorted(buckets.items()):
         report[lang] = {
@@ -98,25 +98,55 @@ def format_report(report: dict) -> str:
 
 
 def top_features(engine: Engine, rows: list[dict], mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return (X, y): the top candidate's features per question and whether it is a right answer."""
+    """Return (X, y): the top candidate's features per question, and 1 where a right entry is in the top 3.
+
+    The confidence therefore estimates "the knowledge base answers this question": off-topic questions and
+    on-topic ones whose right entry is not even near the top are the negatives.
+    """
     X, y = [], []
     for row in rows:
-        best = engine.retriever.rank(row["question"], mode=mode, limit=2)[0]
-        X.append([best.features[f] for f in FEATURES])
-        y.append(int(best.id in set(row["expected"])))
+        candidates = engine.retriever.rank(row["question"], mode=mode, limit=3)
+        X.append([candidates[0].features[f] for f in FEATURES])
+        y.append(int(any(c.id in set(row["expected"]) for c in candidates)))
     return np.array(X), np.array(y)
 
 
-def fit_calibration(engine: Engine, rows: list[dict]) -> Calibration:
-    """Fit each mode's logistic confidence model on the labelled rows (L2-regularised, few features)."""
+def fit_models(X: np.ndarray, y: np.ndarray) -> dict:
+    """Fit one L2-regularised logistic model (few features, so little room to overfit)."""
     from sklearn.linear_model import LogisticRegression
 
-    models = {}
+    clf = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+    return {
+        "intercept": round(float(clf.intercept_[0]), 4),
+        "coefficients": {f: round(float(c), 4) for f, c in zip(FEATURES, clf.coef_[0])},
+    }
+
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+
+
+def fit_calibration(
+    engine: Engine, rows: list[dict], folds: int = 5, thresholds: tuple[float, ...] = THRESHOLDS
+) -> tuple[Calibration, dict]:
+    """Fit each mode's confidence model on all rows; report held-out decline rates per threshold (k-fold CV)."""
+    models, cv = {}, {}
+    fusion = engine.retriever.calibration.fusion
+    rng = np.random.default_rng(0)
     for mode in MODES:
         X, y = top_features(engine, rows, mode)
-        clf = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
-        models[mode] = {
-            "intercept": round(float(clf.intercept_[0]), 4),
-            "coefficients": {f: round(float(c), 4) for f, c in zip(FEATURES, clf.coef_[0])},
+        models[mode] = fit_models(X, y)
+        fold_of = rng.permutation(len(rows)) % folds
+        held_out = np.zeros(len(rows))
+        for k in range(folds):
+            model = Calibration(fusion=fusion, models={mode: fit_models(X[fold_of != k], y[fold_of != k])})
+            for i in np.flatnonzero(fold_of == k):
+                held_out[i] = model.confidence(dict(zip(FEATURES, X[i])), mode)
+        on = np.array([bool(r["expected"]) for r in rows])
+        cv[mode] = {
+            round(t, 2): {
+                "false_decline": round(float(np.mean(held_out[on] < t)), 4),
+                "decline_off_topic": round(float(np.mean(held_out[~on] < t)), 4),
+            }
+            for t in thresholds
         }
-    return Calibration(fusion=engine.retriever.calibration.fusion, models=models)
+    return Calibration(fusion=fusion, models=models), cv

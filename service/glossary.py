@@ -22,6 +22,7 @@ from service import text
 class Glossary:
     pairs: tuple[tuple[str, str], ...]  # (normalised zh term, en term), longest zh term first
     canonical: tuple[tuple[str, str], ...]  # (en term, its first zh term), one per glossary row
+    generic: frozenset[str]  # English terms that only ask (why, what is), saying nothing about the topic
     digest: str
 
     def _pattern(self) -> re.Pattern | None:
@@ -30,12 +31,25 @@ class Glossary:
         return re.compile("|".join(re.escape(zh) for zh, _ in self.pairs))
 
     def to_english(self, question: str) -> str:
-        """Replace Chinese terms by their English equivalents and drop the Chinese left over."""
+        """Replace Chinese terms by their English equivalents and drop the Chinese left over.
+
+        Returns "" when nothing topical survives (only question words such as 为什么 / 是什么 were known).
+        """
         normalised = text.normalize(question)
         lookup = dict(self.pairs)
         pattern = _compiled(self)
-        replaced = pattern.sub(lambda m: f" {lookup[m.group(0)]} ", normalised) if pattern else normalised
-        return " ".join(text.CJK_RUN.sub(" ", replaced).split())
+        found: list[str] = []
+
+        def swap(match: re.Match) -> str:
+            found.append(lookup[match.group(0)])
+            return f" {found[-1]} "
+
+        replaced = pattern.sub(swap, normalised) if pattern else normalised
+        english = " ".join(text.CJK_RUN.sub(" ", replaced).split())
+        own_words = text.LATIN_WORD.findall(text.CJK_RUN.sub(" ", normalised))
+        if not own_words and all(term in self.generic for term in found):
+            return ""
+        return english
 
     def expand(self, question: str) -> list[str]:
         """Return lexical tokens of the question plus those of the glossary terms it mentions in either language."""
@@ -65,15 +79,17 @@ def load_glossary(path: Path | str) -> Glossary:
     """Load a glossary file; a missing file gives an empty glossary, a malformed one raises ValueError."""
     path = Path(path)
     if not path.exists():
-        return Glossary(pairs=(), canonical=(), digest="none")
+        return Glossary(pairs=(), canonical=(), generic=frozenset(), digest="none")
     raw = path.read_bytes()
     rows = yaml.safe_load(raw) or []
-    pairs, canonical = [], []
+    pairs, canonical, generic = [], [], set()
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("en"), str) or not isinstance(row.get("zh"), list):
             raise ValueError(f"{path}: row {i + 1}: expected {{en: str, zh: [str, ...]}}")
         pairs += [(text.normalize(zh), row["en"]) for zh in row["zh"]]
         canonical.append((row["en"], text.normalize(row["zh"][0])))
+        if row.get("generic"):
+            generic.add(row["en"])
     pairs.sort(key=lambda pair: -len(pair[0]))
     text.add_words([zh for zh, _ in pairs])
-    return Glossary(pairs=tuple(pairs), canonical=tuple(canonical), digest=hashlib.sha256(raw).hexdigest())
+    return Glossary(pairs=tuple(pairs), canonical=tuple(canonical), generic=frozenset(generic), digest=hashlib.sha256(raw).hexdigest())

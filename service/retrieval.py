@@ -39,7 +39,7 @@ class Calibration:
     @classmethod
     def default(cls) -> Calibration:
         model = {"intercept": -6.0, "coefficients": {"dense": 6.0, "bm25": 1.0, "coverage": 3.0, "margin": 4.0}}
-        return cls(fusion={"dense": 0.5, "bm25": 0.25, "coverage": 0.25}, models={m: model for m in MODES})
+        return cls(fusion={"dense": 0.7, "bm25": 0.15, "coverage": 0.15}, models={m: model for m in MODES})
 
     @classmethod
     def load(cls, path: Path | str) -> Calibration:
@@ -126,10 +126,12 @@ class Retriever:
         else:
             weights = self.calibration.fusion
             fused = sum(weights[name] * f[name] for name in ("dense", "bm25", "coverage"))
-        order = np.argsort(-fused, kind="stable")[:limit]
+        full_order = np.argsort(-fused, kind="stable")
+        runner_up = float(fused[full_order[1]]) if len(full_order) > 1 else 0.0
+        order = full_order[:limit]
         candidates = []
         for rank, i in enumerate(order):
-            best_other = fused[order[1]] if rank == 0 and len(order) > 1 else fused[order[0]]
+            best_other = runner_up if rank == 0 else float(fused[order[0]])
             feats = {name: float(f[name][i]) for name in ("dense", "bm25", "coverage")}
             feats["margin"] = float(fused[i] - best_other)
             candidates.append(Candidate(id=self.ids[i], score=float(fused[i]), features=feats))

@@ -45,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", str(REPO_ROOT / "data"), "Folder for built artefacts: the index, demo results, the SQLite "
             "database. Git ignores it."),
     Setting("TORCH_THREADS", 1, "torch threads for encoding questions (1 measured fastest on 2 cores)."),
-    Setting("MIN_CONFIDENCE", 0.5, "Below this confidence the service declines and offers suggestions."),
+    Setting("MIN_CONFIDENCE", 0.6, "Below this confidence the service declines and offers suggestions."),
     Setting("ALTERNATIVE_GAP", 0.15, "Entries whose confidence is within this of the best are listed as "
             "alternatives (did you mean)."),
     Setting("MAX_QUESTION_CHARS", 500, "Longest question accepted, in characters."),

@@ -1,0 +1,75 @@
+"""End to end with the real embedding model and the real faiss index: the questions gradlab exists for."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id", "lang"),
+    [
+        ("如何理解RNN和CNN中的梯度消失和梯度爆炸,如何解决?", "vanishing-exploding-overview", "zh"),
+        ("RNN 和 CNN 里梯度消失、梯度爆炸到底是怎么回事？有什么解决办法", "vanishing-exploding-overview", "zh"),
+        ("How should I understand vanishing and exploding gradients in RNNs and CNNs, and how do I fix them?",
+         "vanishing-exploding-overview", "en"),
+        ("GRU 和 LSTM 的全称是什么, 和 RNN、CNN 什么关系?", "names-and-family", "zh"),
+        ("GRU、LSTM 英文全稱是甚麼？跟 RNN 和 CNN 有什麼關係", "names-and-family", "zh"),
+        ("What are the full names of GRU and LSTM, and how do they relate to RNN and CNN?", "names-and-family", "en"),
+        ("what do the acronyms LSTM and GRU stand for", "names-and-family", "en"),
+        ("cnn 和 rnn 的应用领域", "cnn-rnn-applications", "zh"),
+        ("CNN、RNN 分别都用在哪些场景", "cnn-rnn-applications", "zh"),
+        ("What are CNNs and RNNs used for in practice?", "cnn-rnn-applications", "en"),
+    ],
+)
+def test_flagship_questions_get_the_right_entry_with_a_demo(real_client, question, entry_id, lang):
+    data = real_client.post("/api/ask", json={"question": question}).get_json()
+    assert data["answered"] is True, data
+    assert data["answer"]["id"] == entry_id
+    assert data["lang"] == lang
+    assert data["answer"]["demo"] is not None
+    assert data["answer"]["demo"]["command"].startswith("python -m demos.")
+    assert len(data["related"]) >= 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how do I fix pip's bdist_wheel error", "今天天气怎么样", "best recipe for chocolate cake"],
+)
+def test_off_topic_questions_are_declined_with_suggestions(real_client, question):
+    data = real_client.post("/api/ask", json={"question": question}).get_json()
+    assert data["answered"] is False
+    assert data["answer"] is None
+    assert len(data["suggestions"]) == 3
+
+
+def test_index_is_reused_when_nothing_changed(real_engine):
+    from service.engine import Engine
+
+    again = Engine.load(real_engine.settings, embedder=real_engine.embedder)
+    assert "index_load_s" in again.timings and "index_build_s" not in again.timings
+
+
+def test_index_is_rebuilt_when_the_manifest_is_corrupt(real_engine):
+    from service.engine import Engine
+
+    manifest = real_engine.data_dir / "index" / "manifest.json"
+    manifest.write_text("{not json")
+    again = Engine.load(real_engine.settings, embedder=real_engine.embedder)
+    assert "index_build_s" in again.timings
+    assert again.dense.index.ntotal == real_engine.dense.index.ntotal
+
+
+def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    monkeypatch.setenv("GRADLAB_DATA_DIR", str(real_data_dir))
+    question = "why does my LSTM loss go to NaN?"
+    result = CliRunner().invoke(main, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.output)
+    api = real_client.post("/api/ask", json={"question": question}).get_json()
+    assert cli == api
