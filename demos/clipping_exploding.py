@@ -38,7 +38,7 @@ class Config:
     device: str = "cpu"
     seq_len: int = 50  # adding-problem length T
     num_hiddens: int = 32  # ReLU RNN hidden units
-    recurrent_gain: float = 1.1  # W_hh = gain · I: every step multiplies the state (and the gradient) by 1.1
+    recurrent_gain: float = 1.1  # W_hh = gain · I: each step scales active units' state and gradient by 1.1
     lr: float = 0.01  # SGD learning rate
     momentum: float = 0.9  # SGD momentum
     batch_size: int = 32  # sequences per step

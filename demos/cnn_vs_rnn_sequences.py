@@ -3,12 +3,12 @@ same size needs several times more.
 
 Claim: on "does the motif 1-2-3 occur anywhere in these 64 tokens?", a Conv1d (width 3) + max-over-time
 classifier reaches >= 95 % test accuracy within 60 Adam steps, while a GRU with about the same number of
-parameters, trained on the same batches, is still far behind at 60 steps (it catches up later). Forward
-time over 500 tokens is measured and reported, not asserted (the conv is parallel over time, the GRU
-sequential).
+parameters, trained on the same batches, is still far behind at 60 steps. The GRU can learn the task too,
+only later (93-100 % by step 130 for seeds 0-5; other initialisations took longer). Forward time over 500
+tokens is measured and reported, not asserted (the conv is parallel over time, the GRU sequential).
 
     python -m demos.cnn_vs_rnn_sequences            # default run, ~5 s of compute
-    python -m demos.cnn_vs_rnn_sequences --quick    # only the first 60 steps
+    python -m demos.cnn_vs_rnn_sequences --quick    # only the first 60 steps, ~2 s
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ class Config:
     num_hiddens: int = 12  # GRU hidden units (869 parameters in all: the same budget)
     batch_size: int = 64  # fresh sequences per step, half of them with the motif
     lr: float = 0.01  # Adam, for both models
-    num_steps: int = 150  # training steps (budget_steps with --quick)
+    num_steps: int = 130  # training steps (budget_steps with --quick)
     budget_steps: int = 60  # the step at which the claim compares the two models
-    eval_every: int = 10  # steps between test-accuracy measurements
+    eval_every: int = 10  # steps between test-accuracy measurements (only at budget_steps with --quick)
     num_test: int = 500  # held-out sequences
-    timing_lens: tuple[int, ...] = (50, 100, 200, 500)  # sequence lengths timed (forward, 32 sequences)
+    timing_lens: tuple[int, ...] = (50, 100, 200, 500)  # forward over 32 sequences timed (500 only: --quick)
 
 
 def make_batch(n: int, config: Config, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,7 +91,7 @@ class MotifClassifier(nn.Module):
         return self.out(h).squeeze(-1)
 
 
-def train(model: nn.Module, config: Config, steps: int, test: tuple) -> list[float]:
+def train(model: nn.Module, config: Config, steps: int, eval_every: int, test: tuple) -> list[float]:
     """Train with Adam on fresh batches; return test accuracy every ``eval_every`` steps."""
     generator = torch.Generator().manual_seed(config.seed)  # both models see the same batches
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -102,13 +102,13 @@ def train(model: nn.Module, config: Config, steps: int, test: tuple) -> list[flo
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if step % config.eval_every == 0:
+        if step % eval_every == 0:
             with torch.no_grad():
                 accuracies.append(((model(test[0]) > 0).float() == test[1]).float().mean().item())
     return accuracies
 
 
-def forward_ms(model: nn.Module, x: torch.Tensor, repeats: int = 7) -> float:
+def forward_ms(model: nn.Module, x: torch.Tensor, repeats: int = 9) -> float:
     """Return the median milliseconds of one no-grad forward pass over ``x``."""
     times = []
     with torch.no_grad():
@@ -121,20 +121,23 @@ def forward_ms(model: nn.Module, x: torch.Tensor, repeats: int = 7) -> float:
 
 def run(config: Config) -> DemoResult:
     device = resolve_device(config.device)
-    steps, budget = (config.budget_steps if config.quick else config.num_steps), config.budget_steps
+    budget = config.budget_steps
+    # --quick: train only to the budget, test once there, time only the 500-token pass
+    steps, eval_every, lens = (budget, budget, (500,)) if config.quick else (
+        config.num_steps, config.eval_every, config.timing_lens)
     test_x, test_y = make_batch(config.num_test, config, torch.Generator().manual_seed(10**6 + config.seed))
     test = (test_x.to(device), test_y.to(device))
     m, curves, timings = {}, {}, {}
     for name in ("cnn", "gru"):
         seed_everything(config.seed)  # each model's init depends on the seed only (same embedding init)
         model = MotifClassifier(name, config).to(device)
-        curves[name] = train(model, config, steps, test)
+        curves[name] = train(model, config, steps, eval_every, test)
         m[f"{name}_params"] = float(sum(p.numel() for p in model.parameters()))
-        m[f"{name}_acc_at_step{budget}"] = curves[name][budget // config.eval_every - 1]
+        m[f"{name}_acc_at_step{budget}"] = curves[name][budget // eval_every - 1]
         m[f"{name}_acc_final"] = curves[name][-1]
         timings[name] = [forward_ms(model, torch.randint(config.vocab_size, (32, n), device=device))
-                         for n in config.timing_lens]
-        m[f"{name}_forward_ms_len500"] = timings[name][config.timing_lens.index(500)]
+                         for n in lens]
+        m[f"{name}_forward_ms_len500"] = timings[name][lens.index(500)]
     m["forward_time_ratio_gru_to_cnn"] = m["gru_forward_ms_len500"] / m["cnn_forward_ms_len500"]
     table = [{"model": name, "parameters": int(m[f"{name}_params"]), f"acc_at_step{budget}":
               m[f"{name}_acc_at_step{budget}"], f"acc_at_step{steps}": curves[name][-1],
@@ -146,8 +149,8 @@ def run(config: Config) -> DemoResult:
         f"{curves['gru'][-1]:.1%}); forward over 500 tokens {m['cnn_forward_ms_len500']:.2f} vs "
         f"{m['gru_forward_ms_len500']:.2f} ms (measured, {m['forward_time_ratio_gru_to_cnn']:.0f}x)"
     )
-    series = {"steps": list(range(config.eval_every, steps + 1, config.eval_every)), "accuracy": curves,
-              "budget_steps": budget, "timing_lens": list(config.timing_lens), "forward_ms": timings}
+    series = {"steps": list(range(eval_every, steps + 1, eval_every)), "accuracy": curves,
+              "budget_steps": budget, "timing_lens": list(lens), "forward_ms": timings}
     return DemoResult(metrics=m, table=table, claim_held=held, headline=headline, series=series)
 
 
@@ -164,9 +167,12 @@ def plot(result: DemoResult, fig) -> None:
              title="detecting a 3-token motif in 64 tokens")
     right.set(xlabel="sequence length (tokens)", ylabel="forward time, 32 sequences (ms, median)",
               title="measured forward time")
-    right.grid(True, which="both", alpha=0.3)
-    for ax in (left, right):
-        ax.legend(fontsize=8)
+    right.set_xticks(s["timing_lens"], [str(n) for n in s["timing_lens"]], minor=False)
+    right.minorticks_off()
+    right.grid(True, alpha=0.3)
+    left.set_ylim(35, 103)
+    left.legend(fontsize=8, loc="lower right")
+    right.legend(fontsize=8)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,9 +58,9 @@ def make_cell(kind: str, config: Config) -> nn.Module:
 
 def gradient_ratios(kind: str, x: torch.Tensor, config: Config) -> list[float]:
     """Return ||dL/dh_{T-k}|| / ||dL/dh_T|| for k = 0..T-1, with L = sum(h_T)."""
-    cell = make_cell(kind, config).to(x.device)
+    cell = make_cell(kind, config).to(x.device, torch.float64)  # float64: ratios reach 1e-30, below float32
     batch = x.shape[1]
-    h = torch.zeros(batch, config.num_hiddens, device=x.device)
+    h = torch.zeros(batch, config.num_hiddens, device=x.device, dtype=x.dtype)
     c = torch.zeros_like(h)
     states = []
     for t in range(x.shape[0]):  # x: (seq_len, batch, num_inputs)
@@ -81,7 +81,7 @@ def run(config: Config) -> DemoResult:
     ratios = {}
     for kind in CELLS:
         generator = seed_everything(config.seed)
-        x = torch.randn(config.seq_len, batch, config.num_inputs, generator=generator).to(device)
+        x = torch.randn(config.seq_len, batch, config.num_inputs, generator=generator, dtype=torch.float64).to(device)
         ratios[kind] = gradient_ratios(kind, x, config)
     table = [{"lag": k, **{kind: ratios[kind][k] for kind in CELLS}} for k in config.lags]
     metrics = {f"{kind}_lag50": ratios[kind][50] for kind in CELLS}
@@ -104,7 +104,7 @@ def plot(result: DemoResult, fig) -> None:
         "lstm_fb3": "LSTM, forget bias 3",
     }
     for kind, ratios in result.series.items():
-        ax.semilogy(range(len(ratios)), [max(r, 1e-30) for r in ratios], label=labels[kind])
+        ax.semilogy(range(len(ratios)), ratios, label=labels[kind])
     ax.set_xlabel("time lag k (steps before the loss)")
     ax.set_ylabel("||dL/dh_{T-k}|| / ||dL/dh_T||  (log scale)")
     ax.axvline(50, color="grey", linestyle=":", linewidth=1)

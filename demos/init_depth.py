@@ -10,8 +10,10 @@ PyTorch's default init, ||dL/dW_1|| / ||dL/dW_30|| is below 1e-6.
 
 The MLP layers have no bias, so only the weight init is compared; the extra row with PyTorch's default
 bias shows that the bias keeps the std near 0.02 while the part that depends on the input still vanishes.
-Everything runs in float64: the vanishing values underflow float32, and N(0, 1) weights (x11 per layer)
-pass float32's maximum 3.4e38 before layer 40.
+Each run draws one random net: at width 256 the Kaiming std at layer 50 varies by about x2 from seed to
+seed (finite width; Kaiming keeps E[h^2] = 1 in expectation, i.e. std ~0.83). Everything runs in float64:
+the vanishing values underflow float32, and N(0, 1) weights (x11 per layer) pass float32's maximum 3.4e38
+before layer 40.
 """
 
 from __future__ import annotations

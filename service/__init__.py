@@ -21,7 +21,7 @@ CSP = (
 
 def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     """Build the Flask app; load the engine now unless one is passed in."""
-    from service import api, errors, pages
+    from service import api, errors, limits, pages
     from service.engine import Engine
     from service.storage import Storage
 
@@ -34,12 +34,20 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     app.extensions["gradlab.engine"] = engine or Engine.load(settings)
     app.extensions["gradlab.storage"] = Storage(settings["DATABASE"])
     errors.init_app(app)
+    app.extensions["gradlab.limiter"] = limits.init_app(app, api.bp, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
 
     @app.get("/healthz")
     def healthz():
         return jsonify({"ok": True})
+
+    @app.get("/openapi.json")
+    def openapi():
+        from service.openapi import spec
+
+        eng = app.extensions["gradlab.engine"]
+        return jsonify(spec(settings["MAX_QUESTION_CHARS"], list(eng.kb.entries)))
 
     @app.get("/readyz")
     def readyz():

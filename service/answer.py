@@ -65,6 +65,6 @@ def answer_question(engine: Engine, question: str, lang: str = "auto", top_k: in
     result["alternatives"] = [
         entry_ref(engine, c.id, lang, c.confidence)
         for c in candidates[1:top_k]
-        if c.confidence >= settings["MIN_CONFIDENCE"] and best.confidence - c.confidence <= gap
+        if c.confidence >= settings["MIN_CONFIDENCE"] and best.score - c.score <= gap
     ]
     return result

@@ -64,6 +64,8 @@ def parse_ask(data: dict, max_chars: int) -> tuple[str, str, int]:
     if lang not in LANGS:
         raise ApiError(400, f"'lang' must be one of {', '.join(LANGS)}")
     top_k = data.get("top_k", 3)
+    if isinstance(top_k, float) and top_k.is_integer():  # JSON has one number type: 4.0 is the integer 4
+        top_k = int(top_k)
     if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 10:
         raise ApiError(400, "'top_k' must be an integer from 1 to 10")
     return question, lang, top_k
@@ -75,6 +77,9 @@ def ask():
     question, lang, top_k = parse_ask(json_object(), settings["MAX_QUESTION_CHARS"])
     start = time.perf_counter()
     result = answer_question(engine(), question, lang=lang, top_k=top_k)
+    demo = (result["answer"] or {}).get("demo")
+    if demo:
+        demo["plot_url"] = url_for("api.demo_plot", name=demo["name"]) if demo["result"] else None
     if settings["LOG_QUERIES"]:
         current_app.extensions["gradlab.storage"].log_query(
             question=question, lang=result["lang"], top_entry=(result["answer"] or {}).get("id"),

@@ -132,6 +132,22 @@ def demo_list(as_json: bool, lang: str) -> None:
         click.echo(f"{row['name']:<24} {row['claim']}")
 
 
+@demo.command("table")
+def demo_table() -> None:
+    """Print the Markdown table of demos/README.md from the built results (run 'gradlab build' first)."""
+    from service.demo_results import load_result
+
+    data_dir = load_settings()["DATA_DIR"]
+    click.echo("| demo | claim | command | measured (default run) | compute |")
+    click.echo("|---|---|---|---|---|")
+    for name in demos.DEMOS:
+        module = demos.load(name)
+        record = load_result(data_dir, name)
+        measured = record["headline"] if record else "not built yet: run `gradlab build`"
+        seconds = f"{record['seconds']:.1f} s" if record else "-"
+        click.echo(f"| [{name}]({name}.py) | {module.CLAIM['en']} | `python -m demos.{name}` | {measured} | {seconds} |")
+
+
 @demo.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(demos.DEMOS))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)

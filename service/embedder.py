@@ -36,7 +36,8 @@ class SentenceTransformerEmbedder:
         start = time.perf_counter()
         self.name = name
         self.model = SentenceTransformer(resolve_model_path(name), device="cpu")
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self.load_seconds = time.perf_counter() - start
 
     def encode(self, texts: list[str]) -> np.ndarray:

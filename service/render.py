@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 
 import latex2mathml.converter
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 
+# latex2mathml leaves a sized norm bar (\Big\|) as literal text; a plain \| renders as the norm sign
+SIZED_NORM = re.compile(r"\\[bB]igg?[lr]?\\\|")
+
+
 def render_math(content: str, options: dict) -> str:
     """Return MathML for one formula; an unparsable formula is shown as escaped code instead."""
     display = "block" if options.get("display_mode") else "inline"
     try:
-        return latex2mathml.converter.convert(content, display=display)
+        return latex2mathml.converter.convert(SIZED_NORM.sub(r"\\|", content), display=display)
     except Exception:  # latex2mathml raises many types for malformed input; the page must still render
         return f"<code>{html.escape(content)}</code>"
 

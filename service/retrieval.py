@@ -72,12 +72,12 @@ class Retriever:
     """Rank knowledge entries for a question."""
 
     def __init__(self, kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, dense: DenseIndex,
-                 lexical: LexicalIndex, calibration: Calibration):
+                 lexical: LexicalIndex, calibration: Calibration, cache_size: int = 1024):
         self.kb, self.glossary, self.embedder = kb, glossary, embedder
         self.dense, self.lexical, self.calibration = dense, lexical, calibration
         self.ids = lexical.ids
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
-        self._dense_cache = functools.lru_cache(maxsize=2048)(self._dense_scores_uncached)
+        self._dense_cache = functools.lru_cache(maxsize=cache_size)(self._dense_scores_uncached)
 
     def dense_query(self, question: str) -> str:
         """Return the text the embedding model sees: English terms only when the question has Chinese."""

@@ -1,0 +1,75 @@
+"""The API contract: the OpenAPI description covers every route, responses match it under fuzzing (no 5xx),
+and rate limiting answers 429 in the one error shape with Retry-After."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from service import create_app
+from tests.conftest import assert_error
+
+
+def test_openapi_describes_every_route(app):
+    spec = app.test_client().get("/openapi.json").get_json()
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "pages.index"):
+            continue
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == documented
+
+
+def test_openapi_document_is_valid():
+    from openapi_spec_validator import validate
+
+    from service.openapi import spec
+
+    validate(spec())
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(fake_engine, tmp_path_factory):
+    database = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
+    return create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(database), "RATE_LIMIT": ""},
+                      engine=fake_engine)
+
+
+FUZZ_EXAMPLES = 60  # per operation
+
+
+def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app)
+    cases = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case):
+            nonlocal cases
+            cases += 1
+            case.call_and_validate()
+
+        check()
+    assert cases >= 10 * FUZZ_EXAMPLES / 2
+
+
+def test_rate_limit_answers_429_with_retry_after(fake_engine, tmp_path):
+    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "db.sqlite3"),
+                      "RATE_LIMIT": "2/minute"}, engine=fake_engine)
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/api/ask", json={"question": "lstm"}).status_code == 200
+    response = client.post("/api/ask", json={"question": "lstm"})
+    body = assert_error(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert "2 per 1 minute" in body["message"]
+
+
+def test_rate_limit_does_not_apply_to_health_checks(fake_engine, tmp_path):
+    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "db.sqlite3"),
+                      "RATE_LIMIT": "1/minute"}, engine=fake_engine)
+    client = app.test_client()
+    assert all(client.get("/healthz").status_code == 200 for _ in range(5))

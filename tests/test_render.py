@@ -1,0 +1,37 @@
+"""Markdown and math rendering: safe HTML, and every formula in the knowledge base becomes clean MathML."""
+
+import re
+
+import pytest
+
+from service.knowledge import load_knowledge
+from service.render import markdown_to_html
+from service.settings import load_settings
+
+KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+
+
+def test_raw_html_in_markdown_is_escaped():
+    html = markdown_to_html('hello <script>alert(1)</script> <img src=x onerror="alert(1)">')
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_inline_and_display_math_become_mathml():
+    html = markdown_to_html("inline $h_t = \\tanh(W h_{t-1})$\n\n$$c_t = f_t \\odot c_{t-1}$$")
+    assert html.count("<math") == 2 and 'display="block"' in html
+
+
+def test_malformed_latex_falls_back_to_escaped_code():
+    html = markdown_to_html("$\\frac{a}{$")
+    assert "<script" not in html
+
+
+@pytest.mark.parametrize("entry_id", sorted(KB.entries))
+def test_every_formula_in_an_entry_renders_without_leftover_latex(entry_id):
+    entry = KB.entries[entry_id]
+    for lang in ("en", "zh"):
+        html = markdown_to_html(getattr(entry.body, lang))
+        for math in re.findall(r"<math.*?</math>", html, flags=re.S):
+            leftover = re.findall(r">\\[A-Za-z|]+<", math)
+            assert not leftover, (entry_id, lang, leftover)

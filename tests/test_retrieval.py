@@ -1,0 +1,82 @@
+"""Fusion, confidence and the answer/decline decision, on the real knowledge base with the fake embedder."""
+
+import dataclasses
+
+import pytest
+
+from service.answer import answer_question
+from service.retrieval import FEATURES, MODES, Calibration
+
+
+def test_every_mode_ranks_every_entry_once(fake_engine):
+    for mode in MODES:
+        ranked = fake_engine.retriever.rank("lstm forget gate bias", mode=mode, limit=100)
+        assert sorted(c.id for c in ranked) == sorted(fake_engine.kb.entries)
+
+
+def test_unknown_mode_is_refused(fake_engine):
+    with pytest.raises(ValueError):
+        fake_engine.retriever.rank("lstm", mode="psychic")
+
+
+def test_fused_score_is_the_calibrated_weighted_sum(fake_engine):
+    retriever = fake_engine.retriever
+    best = retriever.rank("感受野 receptive field dilation", mode="hybrid", limit=1)[0]
+    weights = retriever.calibration.fusion
+    expected = sum(weights[name] * best.features[name] for name in ("dense", "bm25", "coverage"))
+    assert best.score == pytest.approx(expected, abs=1e-6)
+
+
+def test_margin_is_positive_for_the_best_and_negative_for_the_rest(fake_engine):
+    ranked = fake_engine.retriever.rank("gradient clipping by norm", limit=3)
+    assert ranked[0].features["margin"] >= 0
+    assert all(c.features["margin"] <= 0 for c in ranked[1:])
+
+
+def test_margin_does_not_depend_on_how_many_candidates_are_asked_for(fake_engine):
+    one = fake_engine.retriever.rank("gradient clipping by norm", limit=1)[0]
+    five = fake_engine.retriever.rank("gradient clipping by norm", limit=5)[0]
+    assert one.features == five.features and one.confidence == five.confidence
+
+
+def test_confidence_rises_with_every_positive_feature():
+    calibration = Calibration.default()
+    base = {name: 0.3 for name in FEATURES}
+    for name in FEATURES:
+        assert calibration.confidence({**base, name: 0.9}) > calibration.confidence(base)
+
+
+def test_confidence_stays_in_the_unit_interval_for_extreme_features():
+    calibration = Calibration.default()
+    assert 0.0 <= calibration.confidence({f: -1e9 for f in FEATURES}) <= 1.0
+    assert 0.0 <= calibration.confidence({f: 1e9 for f in FEATURES}) <= 1.0
+
+
+def test_question_with_no_known_words_scores_zero(fake_engine):
+    best = fake_engine.retriever.rank("今天天气怎么样", limit=1)[0]
+    assert best.features["bm25"] == 0 and best.features["coverage"] == 0 and best.features["dense"] == 0
+
+
+def with_settings(engine, **changes):
+    return dataclasses.replace(engine, settings={**engine.settings, **changes})
+
+
+def test_below_the_threshold_the_service_declines_with_suggestions(fake_engine):
+    result = answer_question(with_settings(fake_engine, MIN_CONFIDENCE=1.01), "lstm forget gate bias")
+    assert result["answered"] is False and result["answer"] is None
+    assert len(result["suggestions"]) == 3 and result["related"] == []
+
+
+def test_above_the_threshold_the_service_answers_with_related(fake_engine):
+    result = answer_question(with_settings(fake_engine, MIN_CONFIDENCE=0.0), "lstm forget gate bias")
+    assert result["answered"] is True and result["suggestions"] == []
+    entry = fake_engine.kb.entries[result["answer"]["id"]]
+    assert [r["id"] for r in result["related"]] == entry.related
+
+
+def test_alternatives_are_close_runners_up_only(fake_engine):
+    loose = answer_question(with_settings(fake_engine, MIN_CONFIDENCE=0.0, ALTERNATIVE_GAP=1.0), "gradient", top_k=3)
+    tight = answer_question(with_settings(fake_engine, MIN_CONFIDENCE=0.0, ALTERNATIVE_GAP=0.0), "gradient", top_k=3)
+    assert len(loose["alternatives"]) == 2
+    assert tight["alternatives"] == []
+    assert loose["answer"]["id"] not in {a["id"] for a in loose["alternatives"]}
