@@ -139,7 +139,7 @@ def plot(result: DemoResult, fig) -> None:
     ax = fig.add_subplot(1, 2, 2)
     ax.semilogx(s["fractions"], s["rnn_cosine_by_norm"], "o-", label="clip by norm (threshold x ||g||)")
     ax.semilogx(s["fractions"], s["rnn_cosine_by_value"], "s-", label="clip by value (threshold x max|g_i|)")
-    ax.set_title("Exploding ReLU RNN gradient (W_hh = 1.1*I)")
+    ax.set_title("Exploding RNN gradient (W_hh = 1.1*I)")
     ax.set_xlabel("threshold (fraction of ||g|| or of max |g_i|)")
     ax.set_ylabel("cosine(clipped g, original g)")
     ax.legend(fontsize=8)

@@ -150,7 +150,7 @@ def plot(result: DemoResult, fig) -> None:
     left.set_title("Learning speed (test, generating)")
     left.set_xlabel("training step")
     left.set_ylabel("tokens right when generating (%)")
-    right.set_title(f"Trained models: wrong token fed back at t={s['wrong_at'] + 1}")
+    right.set_title(f"Trained: wrong token fed back at t={s['wrong_at'] + 1}")
     right.set_xlabel("output position t")
     right.set_ylabel("tokens right at position t (%)")
     for ax in (left, right):

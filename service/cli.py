@@ -225,6 +225,35 @@ def evaluate(file: Path | None, as_json: bool) -> None:
         click.echo(format_report(report))
 
 
+@main.group()
+def report() -> None:
+    """Reports for the maintainers, from the query log and feedback."""
+
+
+@report.command("unanswered")
+@click.option("--limit", default=20, show_default=True, help="Groups to list.")
+@click.option("--json", "as_json", is_flag=True)
+def report_unanswered(limit: int, as_json: bool) -> None:
+    """The most frequent declined or low-confidence questions, grouped by similarity, with feedback counts."""
+    from service.report import unanswered
+    from service.storage import Storage
+
+    engine = load_engine()
+    groups = unanswered(Storage(engine.settings["DATABASE"]), engine, limit=limit)
+    if as_json:
+        echo_json({"groups": groups})
+        return
+    if not groups:
+        click.echo("No declined or low-confidence questions logged.")
+        return
+    for g in groups:
+        click.echo(f"{g['count']:>4}x  {g['example']}  (declined {g['declined']}, mean confidence "
+                   f"{g['mean_confidence']:.2f}, closest {g['closest_entry']}, feedback +{g['feedback']['up']} "
+                   f"-{g['feedback']['down']})")
+        for q in g["questions"][1:4]:
+            click.echo(f"        ~ {q}")
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 def calibrate(file: Path | None) -> None:

@@ -88,4 +88,6 @@ def tokenize(text: str) -> list[str]:
                     tokens += [word[i : i + 2] for i in range(len(word) - 1)]
         elif piece not in EN_STOPWORDS:
             tokens.append(stem(piece))
+            if "-" in piece:  # "self-attention" also meets "self attention"
+                tokens += [stem(part) for part in piece.split("-") if part and part not in EN_STOPWORDS]
     return tokens
