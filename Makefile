@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: serve test check lint build chromium clean
+.PHONY: serve test check lint build test-deps clean
 
 $(BIN)/gradlab: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ build: $(BIN)/gradlab
 serve: build
 	$(BIN)/gradlab serve --host $(HOST) --port $(PORT)
 
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# Debian packages the tests use: Chromium for the browser tests, PostgreSQL for the storage tests.
+test-deps:
+	@if [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; \
-	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk fonts-noto-color-emoji postgresql; \
+	else echo "The tests need Debian's chromium and postgresql: sudo apt-get install chromium fonts-noto-cjk postgresql" >&2; \
+		exit 1; fi
 
-test: $(BIN)/gradlab chromium
+test: $(BIN)/gradlab test-deps
 	$(BIN)/python -m pytest
 
 check: $(BIN)/gradlab
