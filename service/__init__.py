@@ -21,7 +21,7 @@ CSP = (
 
 def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     """Build the Flask app; load the engine now unless one is passed in."""
-    from service import api, errors, limits, pages
+    from service import api, errors, limits, pages, reload
     from service.engine import Engine
     from service.storage import Storage
 
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     app.extensions["gradlab.limiter"] = limits.init_app(app, api.bp, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    reload.init_app(app)
 
     @app.get("/healthz")
     def healthz():
@@ -53,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     def readyz():
         eng = app.extensions["gradlab.engine"]
         return jsonify({"ok": True, "entries": len(eng.kb), "indexed_texts": int(eng.dense.index.ntotal),
-                        "model": eng.embedder.name})
+                        "model": eng.embedder.name, "last_reload_error": app.extensions["gradlab.reload"]["last_error"]})
 
     @app.after_request
     def security_headers(response):

@@ -155,6 +155,13 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(404)},
             }},
+            "/admin/reload": {"post": {
+                "summary": "Swap in the edited knowledge base and index (Authorization: Bearer token)",
+                "responses": {"200": json_response("reloaded", {"type": "object"}),
+                              "422": json_response("invalid knowledge base; the last good one keeps serving",
+                                                   {"type": "object"}),
+                              **errors(401, 404, 429)},
+            }},
             "/healthz": {"get": {"summary": "Alive", "responses": {"200": json_response("ok", {"type": "object"})}}},
             "/readyz": {"get": {"summary": "Model and index loaded",
                                 "responses": {"200": json_response("ready", {"type": "object"}), **errors(503)}}},

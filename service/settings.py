@@ -57,6 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
             "(e.g. '10/second;120/minute'); empty turns limiting off."),
     Setting("RATE_LIMIT_STORAGE", "memory://", "Where rate-limit counters live: memory:// per process, or e.g. "
             "redis://host:6379 shared by several replicas."),
+    Setting("ADMIN_TOKEN", "", "Bearer token for POST /admin/reload; empty turns the admin endpoint off."),
     Setting("WORKERS", 2, "gunicorn worker processes for `gradlab serve` (one per core)."),
     Setting("THREADS", 4, "Threads per gunicorn worker."),
     Setting("LOG_QUERIES", True, "Log every question (time, question, language, top entry, confidence, answered, "

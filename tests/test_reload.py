@@ -1,0 +1,103 @@
+"""Knowledge reload without downtime: swap on success, keep the last good knowledge base on failure."""
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from service import create_app, reload
+from service.engine import Engine
+from service.settings import load_settings
+from tests.conftest import assert_error
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture()
+def setup(tmp_path, fake_embedder):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    config = {"KNOWLEDGE_DIR": str(knowledge), "DATA_DIR": str(tmp_path / "data"),
+              "DATABASE": str(tmp_path / "db.sqlite3"), "ADMIN_TOKEN": TOKEN, "RATE_LIMIT": ""}
+    engine = Engine.load(load_settings(config), embedder=fake_embedder)
+    return create_app(config, engine=engine), knowledge, config, engine
+
+
+def post_reload(client, token=TOKEN):
+    return client.post("/admin/reload", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_reload_needs_the_token(setup):
+    app, *_ = setup
+    assert_error(post_reload(app.test_client(), token="wrong"), 401)
+    assert_error(app.test_client().post("/admin/reload"), 401)
+
+
+def test_reload_is_off_without_a_token(setup, fake_engine, tmp_path):
+    app = create_app({"DATA_DIR": str(tmp_path / "d"), "DATABASE": str(tmp_path / "x.sqlite3")}, engine=fake_engine)
+    assert_error(post_reload(app.test_client()), 404)
+
+
+def test_reload_swaps_in_an_edited_entry(setup):
+    app, knowledge, *_ = setup
+    path = knowledge / "pooling.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("  en: ", "  en: Edited — ", 1), encoding="utf-8")
+    client = app.test_client()
+    response = post_reload(client)
+    assert response.status_code == 200 and response.get_json()["reloaded"] is True
+    assert client.get("/api/entries/pooling").get_json()["title"].startswith("Edited — ")
+
+
+def test_invalid_knowledge_keeps_the_last_good_one_and_says_why(setup):
+    app, knowledge, *_ = setup
+    (knowledge / "pooling.md").write_text("not an entry\n", encoding="utf-8")
+    client = app.test_client()
+    response = post_reload(client)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["reloaded"] is False and any("pooling.md" in p for p in body["problems"])
+    assert client.get("/api/entries/pooling").status_code == 200
+    assert client.get("/readyz").get_json()["last_reload_error"]
+
+
+def test_reload_under_traffic_loses_no_request(setup):
+    app, knowledge, *_ = setup
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def traffic():
+        client = app.test_client()
+        while not stop.is_set():
+            statuses.append(client.post("/api/ask", json={"question": "what is max pooling"}).status_code)
+
+    workers = [threading.Thread(target=traffic) for _ in range(3)]
+    for w in workers:
+        w.start()
+    time.sleep(0.2)
+    for _ in range(3):
+        assert post_reload(app.test_client()).status_code == 200
+    stop.set()
+    for w in workers:
+        w.join()
+    assert len(statuses) > 10 and set(statuses) == {200}
+
+
+def test_other_workers_follow_the_reload_stamp(setup, fake_embedder, monkeypatch):
+    app, knowledge, config, engine = setup
+    other = create_app(config, engine=engine)  # a second worker process sharing DATA_DIR
+    monkeypatch.setattr(reload, "STAMP_CHECK_SECONDS", 0.0)
+    path = knowledge / "pooling.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("  en: ", "  en: Stamped — ", 1), encoding="utf-8")
+    time.sleep(0.01)
+    assert post_reload(app.test_client()).status_code == 200
+    client = other.test_client()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if client.get("/api/entries/pooling").get_json()["title"].startswith("Stamped — "):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the second worker did not reload")
