@@ -92,6 +92,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def run_demo(module: ModuleType, config: Any, out: Path | None) -> tuple[DemoResult, dict[str, Any]]:
     """Run one demo, write ``plot.png`` and ``result.json`` under ``out``; return result and record."""
     torch.set_num_threads(1)  # small models: one thread is faster here than two fighting for 2 cores
+    import torch._dynamo  # noqa: F401  the first optimizer imports it lazily (~1 s): keep it out of the timing
+
     start = time.perf_counter()
     result = module.run(config)
     seconds = time.perf_counter() - start

@@ -5,7 +5,7 @@ Claim: with the label at step t being the token at t+2 (8 symbols), a unidirecti
 unidirectional GRU learns the mirror task (the token at t-2) to > 90 %: what it lacks is the future, not
 capacity.
 
-    python -m demos.bidirectional            # default run, ~5 s of compute
+    python -m demos.bidirectional            # default run, ~2.5 s of compute
     python -m demos.bidirectional --quick    # fewer training steps, ~2 s
 """
 

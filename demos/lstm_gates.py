@@ -7,7 +7,7 @@ gate above 0.9 between the two marks (up from ~0.73 = sigmoid(1) at initialisati
 far below the 1/6 of always predicting the mean.
 
     python -m demos.lstm_gates            # default run (20 steps, 1200 Adam steps), ~2 s of compute
-    python -m demos.lstm_gates --quick    # 12 steps, 600 Adam steps, < 1 s
+    python -m demos.lstm_gates --quick    # 12 steps, 600 Adam steps, ~1.5 s
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ import dataclasses
 import sys
 
 import torch
-import torch._dynamo  # noqa: F401  the first optimizer imports it lazily (~1.5 s); keep that out of run()
 from torch import nn
 
 from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything

@@ -12,8 +12,8 @@ Measured caveat: with wide N(0, 1) embeddings instead of one-hot inputs both tra
 steps and neither model recovered (< 25 %): free running buys robustness only while it trains on its own
 mistakes.
 
-    python -m demos.teacher_forcing            # default run (12 digits, 300 steps), ~4 s of compute
-    python -m demos.teacher_forcing --quick    # 8 digits, 200 steps, ~1.5 s
+    python -m demos.teacher_forcing            # default run (12 digits, 300 steps), ~5 s of compute
+    python -m demos.teacher_forcing --quick    # 8 digits, 200 steps, ~2.5 s
 """
 
 from __future__ import annotations
