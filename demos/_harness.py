@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch._dynamo  # noqa: F401  the first optimizer imports it lazily (~1 s): keep that out of the timing
 
 
 @dataclasses.dataclass
@@ -92,8 +93,6 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def run_demo(module: ModuleType, config: Any, out: Path | None) -> tuple[DemoResult, dict[str, Any]]:
     """Run one demo, write ``plot.png`` and ``result.json`` under ``out``; return result and record."""
     torch.set_num_threads(1)  # small models: one thread is faster here than two fighting for 2 cores
-    import torch._dynamo  # noqa: F401  the first optimizer imports it lazily (~1 s): keep it out of the timing
-
     start = time.perf_counter()
     result = module.run(config)
     seconds = time.perf_counter() - start

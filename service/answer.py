@@ -29,7 +29,7 @@ def entry_payload(engine: Engine, entry_id: str, lang: str) -> dict:
         "summary": entry.summary(lang),
         "text": body,
         "html": markdown_to_html(body),
-        "demo": demo_summary(entry.demo, lang, engine.data_dir) if entry.demo else None,
+        "demo": demo_summary(entry.demo, lang, engine.demo_records.get(entry.demo)) if entry.demo else None,
         "references": list(entry.references),
     }
 

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 
 import demos
 from service.answer import LANGS, answer_question, entry_payload, entry_ref
-from service.demo_results import demo_summary, load_result, result_dir
+from service.demo_results import demo_summary, result_dir
 from service.errors import ApiError
 from service.storage import StorageError
 
@@ -143,7 +143,7 @@ def entry(entry_id: str):
 
 
 def demo_payload(name: str, lang: str) -> dict:
-    summary = demo_summary(name, lang, engine().data_dir)
+    summary = demo_summary(name, lang, engine().demo_records.get(name))
     summary["plot_url"] = url_for("api.demo_plot", name=name) if summary["result"] else None
     return summary
 
@@ -164,6 +164,6 @@ def demo(name: str):
 
 @bp.get("/demos/<name>/plot.png")
 def demo_plot(name: str):
-    if name not in demos.DEMOS or load_result(engine().data_dir, name) is None:
+    if name not in demos.DEMOS or engine().demo_records.get(name) is None:
         raise ApiError(404, f"no built plot for demo '{name}'; run 'gradlab build'")
     return send_file(result_dir(engine().data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)

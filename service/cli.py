@@ -61,7 +61,14 @@ def ask(question: str, lang: str, as_json: bool) -> None:
     """Answer QUESTION from the knowledge base."""
     from service.answer import answer_question
 
-    result = answer_question(load_engine(), question, lang=lang)
+    from service.demo_results import result_dir
+
+    engine = load_engine()
+    result = answer_question(engine, question, lang=lang)
+    demo = (result["answer"] or {}).get("demo")
+    if demo:  # the API gives a URL; a terminal user gets the built plot's path
+        plot = result_dir(engine.data_dir, demo["name"]) / "plot.png"
+        demo["plot_url"] = str(plot) if demo["result"] else None
     if as_json:
         echo_json(result)
         return
@@ -74,6 +81,8 @@ def ask(question: str, lang: str, as_json: bool) -> None:
     click.echo(f"# {answer['title']}  (confidence {result['confidence']:.2f})\n\n{answer['text']}\n")
     if answer["demo"]:
         click.echo(f"Demo: {answer['demo']['claim']}\n  run: {answer['demo']['command']}")
+        if answer["demo"]["result"]:
+            click.echo(f"  measured: {answer['demo']['result']['headline']}\n  plot: {answer['demo']['plot_url']}")
     if result["alternatives"]:
         click.echo("Did you mean: " + "; ".join(a["title"] for a in result["alternatives"]))
     click.echo("Related: " + "; ".join(r["title"] for r in result["related"]))
@@ -122,9 +131,10 @@ def demo() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def demo_list(as_json: bool, lang: str) -> None:
     """List the demos with their claims."""
-    from service.demo_results import demo_summary
+    from service.demo_results import demo_summary, load_result
 
-    rows = [demo_summary(name, lang, load_settings()["DATA_DIR"]) for name in demos.DEMOS]
+    data_dir = load_settings()["DATA_DIR"]
+    rows = [demo_summary(name, lang, load_result(data_dir, name)) for name in demos.DEMOS]
     if as_json:
         echo_json({"count": len(rows), "demos": rows})
         return
@@ -145,7 +155,8 @@ def demo_table() -> None:
         record = load_result(data_dir, name)
         measured = record["headline"] if record else "not built yet: run `gradlab build`"
         seconds = f"{record['seconds']:.1f} s" if record else "-"
-        click.echo(f"| [{name}]({name}.py) | {module.CLAIM['en']} | `python -m demos.{name}` | {measured} | {seconds} |")
+        cells = [f"[{name}]({name}.py)", module.CLAIM["en"], f"`python -m demos.{name}`", measured, seconds]
+        click.echo("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
 
 
 @demo.command("run", context_settings={"ignore_unknown_options": True})

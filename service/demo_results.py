@@ -69,7 +69,12 @@ def build_results(
     return status
 
 
-def demo_summary(name: str, lang: str, data_dir: Path | str | None = None) -> dict:
+def load_all(data_dir: Path | str) -> dict[str, dict | None]:
+    """Return every demo's current result (None where not built), read once when the engine loads."""
+    return {name: load_result(data_dir, name) for name in demos.DEMOS}
+
+
+def demo_summary(name: str, lang: str, record: dict | None = None) -> dict:
     """Return what an answer shows of a demo: titles, claim, commands, and its measured result if built."""
     module = demos.load(name)
     summary = {
@@ -81,7 +86,6 @@ def demo_summary(name: str, lang: str, data_dir: Path | str | None = None) -> di
         "source": f"demos/{name}.py",
         "result": None,
     }
-    record = load_result(data_dir, name) if data_dir is not None else None
     if record is not None:
         summary["result"] = {
             "metrics": record["metrics"],

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from service import demo_results
 from service.embedder import Embedder, SentenceTransformerEmbedder
 from service.glossary import Glossary, load_glossary
 from service.index import DenseIndex, load_or_build
@@ -33,6 +34,7 @@ class Engine:
     dense: DenseIndex
     retriever: Retriever
     timings: dict[str, float]
+    demo_records: dict[str, dict | None]
 
     @property
     def data_dir(self) -> Path:
@@ -63,5 +65,6 @@ class Engine:
         timings["lexical_build_s"] = time.perf_counter() - start
         calibration = calibration or Calibration.load(CALIBRATION_FILE)
         retriever = Retriever(kb, glossary, embedder, dense, lexical, calibration, cache_size=settings["CACHE_SIZE"])
+        demo_records = demo_results.load_all(settings["DATA_DIR"])
         log.info("engine ready: %d entries, %d indexed texts, %s", len(kb), dense.index.ntotal, timings)
-        return cls(settings, kb, glossary, embedder, dense, retriever, timings)
+        return cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records)

@@ -66,9 +66,16 @@ def runner(app):
     return app.test_cli_runner()
 
 
+BUILT_DEMOS = ("gradient_vs_lag", "lstm_vs_gru_cost", "clipping_exploding")  # the demos the browser tests show
+
+
 @pytest.fixture(scope="session")
 def real_data_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("data-real")
+    from service.demo_results import build_results
+
+    data_dir = tmp_path_factory.mktemp("data-real")
+    build_results(data_dir, names=BUILT_DEMOS)
+    return data_dir
 
 
 @pytest.fixture(scope="session")

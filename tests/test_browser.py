@@ -12,7 +12,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from service import create_app
-from service.demo_results import build_results
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -23,7 +22,6 @@ XSS_COMMENT = '<svg onload="window.__xss=3">'
 
 @pytest.fixture(scope="module")
 def live_server(real_engine, tmp_path_factory):
-    build_results(real_engine.data_dir, names=("gradient_vs_lag", "lstm_vs_gru_cost", "clipping_exploding"))
     database = tmp_path_factory.mktemp("browser-db") / "gradlab.sqlite3"
     app = create_app({"DATA_DIR": str(real_engine.data_dir), "DATABASE": str(database)}, engine=real_engine)
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -61,6 +61,7 @@ def test_index_is_rebuilt_when_the_manifest_is_corrupt(real_engine):
 
 def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
     import json
+    from pathlib import Path
 
     from click.testing import CliRunner
 
@@ -70,6 +71,9 @@ def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
     question = "why does my LSTM loss go to NaN?"
     result = CliRunner().invoke(main, ["ask", question, "--json"])
     assert result.exit_code == 0, result.output
-    cli = json.loads(result.output)
+    cli = json.loads(result.stdout)
     api = real_client.post("/api/ask", json={"question": question}).get_json()
+    cli_plot, api_plot = cli["answer"]["demo"].pop("plot_url"), api["answer"]["demo"].pop("plot_url")
     assert cli == api
+    assert api_plot == "/api/demos/clipping_exploding/plot.png"
+    assert Path(cli_plot).read_bytes()[:4] == b"\x89PNG"
