@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: serve test check lint build test-deps clean
+.PHONY: serve test check lint build test-deps bench clean
 
 $(BIN)/gradlab: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,3 +41,6 @@ lint: $(BIN)/gradlab
 
 clean:
 	rm -rf data .pytest_cache test-output
+
+bench: $(BIN)/gradlab
+	$(BIN)/python bench/run.py --write docs/performance.md

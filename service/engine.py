@@ -57,7 +57,8 @@ class Engine:
             timings["model_load_s"] = time.perf_counter() - start
         start = time.perf_counter()
         dense, rebuilt = load_or_build(
-            kb, glossary, embedder, Path(settings["DATA_DIR"]) / "index", force=force_index, progress=progress
+            kb, glossary, embedder, Path(settings["DATA_DIR"]) / "index", force=force_index, progress=progress,
+            approximate_above=settings["APPROXIMATE_ABOVE"],
         )
         timings["index_build_s" if rebuilt else "index_load_s"] = time.perf_counter() - start
         start = time.perf_counter()

@@ -12,6 +12,7 @@ import math
 
 import bm25s
 import numpy as np
+from scipy import sparse
 
 from service import text
 from service.glossary import Glossary
@@ -31,7 +32,8 @@ class LexicalIndex:
     ids: list[str]
     bm25: bm25s.BM25
     vocab: dict[str, float]  # token -> idf
-    doc_tokens: list[frozenset[str]]
+    columns: dict[str, int]  # token -> column of ``presence``
+    presence: sparse.csc_matrix  # (n_entries, n_tokens), 1 where the entry's document has the token
     glossary: Glossary
 
     @classmethod
@@ -47,7 +49,14 @@ class LexicalIndex:
             for tok in set(doc):
                 df[tok] = df.get(tok, 0) + 1
         vocab = {tok: math.log(1 + (n - d + 0.5) / (d + 0.5)) for tok, d in df.items()}
-        return cls(ids=ids, bm25=bm25, vocab=vocab, doc_tokens=[frozenset(d) for d in docs], glossary=glossary)
+        columns = {tok: j for j, tok in enumerate(vocab)}
+        rows, cols = [], []
+        for i, doc in enumerate(docs):
+            for tok in set(doc):
+                rows.append(i)
+                cols.append(columns[tok])
+        presence = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(columns)))
+        return cls(ids=ids, bm25=bm25, vocab=vocab, columns=columns, presence=presence, glossary=glossary)
 
     def query_tokens(self, question: str) -> list[str]:
         """Return the question's tokens plus glossary expansions, deduplicated in order."""
@@ -62,9 +71,12 @@ class LexicalIndex:
 
     def coverage(self, tokens: list[str]) -> np.ndarray:
         """Return, per entry, the idf-weighted share of the query tokens found in its document."""
-        weights = {t: self.vocab.get(t, max(self.vocab.values(), default=1.0)) for t in tokens}
+        unknown_weight = max(self.vocab.values(), default=1.0)  # a word no entry has counts as rare
+        weights = {t: self.vocab.get(t, unknown_weight) for t in tokens}
         total = sum(weights.values())
-        if not total:
+        known = [t for t in weights if t in self.columns]
+        if not total or not known:
             return np.zeros(len(self.ids), dtype=np.float32)
-        return np.array([sum(w for t, w in weights.items() if t in doc) / total for doc in self.doc_tokens],
-                        dtype=np.float32)
+        columns = [self.columns[t] for t in known]
+        w = np.array([weights[t] for t in known], dtype=np.float32)
+        return np.asarray(self.presence[:, columns] @ w, dtype=np.float32).ravel() / total  # (n_entries,)

@@ -26,6 +26,7 @@ from service.knowledge import KnowledgeBase
 from service.lexical import LexicalIndex
 
 MODES = ("dense", "lexical", "hybrid")
+DENSE_ROWS = 256  # nearest texts fetched per question; entries below them score 0 on the dense side
 FEATURES = ("dense", "bm25", "coverage", "margin")
 
 
@@ -94,12 +95,12 @@ class Retriever:
         if not query:
             return scores
         vector = self.embedder.encode([query])  # (1, dim), unit length
-        sims, rows = self.dense.search(vector, k=self.dense.index.ntotal)  # (1, k) each, best first
+        sims, rows = self.dense.search(vector, k=DENSE_ROWS)  # (1, k) each, best first
         for sim, row in zip(sims[0], rows[0]):
             if row < 0:
                 continue
             i = self.position[self.dense.owners[row]]
-            scores[i] = max(scores[i], sim)
+            scores[i] = max(scores[i], sim)  # an entry scores its best-matching title or phrasing
         return np.clip(scores, 0.0, 1.0)
 
     def features(self, question: str) -> dict[str, np.ndarray]:
