@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: serve test check lint build test-deps bench clean
+.PHONY: serve test check lint build test-deps bench load clean
 
 $(BIN)/gradlab: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,6 @@ clean:
 
 bench: $(BIN)/gradlab
 	$(BIN)/python bench/run.py --write docs/performance.md
+
+load: build
+	$(BIN)/python bench/load.py --requests 2000 --concurrency 16

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import demos
-from demos import _harness
 
 log = logging.getLogger(__name__)
 DEMOS_DIR = Path(demos.__file__).resolve().parent
@@ -48,6 +47,8 @@ def build_results(
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, str]:
     """Run each demo whose cached result is missing or stale; return name -> 'cached' | 'ran' | 'failed: …'."""
+    from demos import _harness  # the server never runs demos: only building needs the harness
+
     status = {}
     for name in names:
         if not force and load_result(data_dir, name) is not None:

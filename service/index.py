@@ -123,5 +123,9 @@ def load_or_build(
         if dense is not None:
             return dense, False
     dense = build_index(kb, glossary, embedder, progress, approximate_above)
-    save_index(dense, folder)
+    try:
+        save_index(dense, folder)
+    except OSError as exc:  # serve from memory; the next start rebuilds
+        log.warning("could not save the index to %s (%s); serving it from memory. Fix: make GRADLAB_DATA_DIR "
+                    "a writable folder", folder, exc)
     return dense, True

@@ -77,3 +77,45 @@ def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
     assert cli == api
     assert api_plot == "/api/demos/clipping_exploding/plot.png"
     assert Path(cli_plot).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_production_server_answers_and_shuts_down_gracefully(real_data_dir, tmp_path):
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gradlab = Path(sys.executable).parent / "gradlab"
+    env = {**os.environ, "GRADLAB_DATA_DIR": str(real_data_dir), "GRADLAB_DATABASE": str(tmp_path / "db.sqlite3")}
+    server = subprocess.Popen([str(gradlab), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                    assert json.loads(response.read())["ok"] is True
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not become ready"
+                time.sleep(0.2)
+        request = urllib.request.Request(f"{base}/api/ask", json.dumps({"question": "what is BPTT"}).encode(),
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["answer"]["id"] == "bptt"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        output = server.stdout.read().decode()
+        assert "Shutting down" in output or "Handling signal: term" in output
+    finally:
+        if server.poll() is None:
+            server.kill()
