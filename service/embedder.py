@@ -15,9 +15,13 @@ import numpy as np
 from service.settings import BUNDLED_MODEL
 
 
+CHINESE_PROBE = "循环神经网络中的梯度消失与梯度爆炸"
+
+
 class Embedder(Protocol):
     name: str
     dimension: int
+    reads_chinese: bool  # False: Chinese questions reach the model as English glossary terms
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return an (n, dimension) float32 array of L2-normalised embeddings."""
@@ -38,6 +42,7 @@ class SentenceTransformerEmbedder:
         self.model = SentenceTransformer(resolve_model_path(name), device="cpu")
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
+        self.reads_chinese = reads_chinese(self.model.tokenizer)
         self.load_seconds = time.perf_counter() - start
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -45,6 +50,13 @@ class SentenceTransformerEmbedder:
             texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+def reads_chinese(tokenizer) -> bool:
+    """Return whether the tokenizer keeps Chinese text: an English-only vocabulary maps it to [UNK]."""
+    ids = tokenizer(CHINESE_PROBE, add_special_tokens=False)["input_ids"]
+    unknown = sum(1 for i in ids if i == tokenizer.unk_token_id)
+    return bool(ids) and unknown / len(ids) < 0.5
 
 
 def resolve_model_path(name: str) -> str:

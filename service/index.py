@@ -16,6 +16,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from service import text
 from service.embedder import Embedder
 from service.glossary import Glossary
 from service.knowledge import KnowledgeBase
@@ -51,12 +52,14 @@ class DenseIndex:
         return self.index.search(vectors, min(k, self.index.ntotal))
 
 
-def index_texts(kb: KnowledgeBase, glossary: Glossary) -> tuple[list[str], list[str]]:
-    """Return (texts, owners): each entry's titles and phrasings, Chinese ones rewritten in English terms."""
+def index_texts(kb: KnowledgeBase, glossary: Glossary, reads_chinese: bool = False) -> tuple[list[str], list[str]]:
+    """Return (texts, owners): each entry's titles and phrasings; for an English-only model the Chinese ones are
+    rewritten in English glossary terms, for a model that reads Chinese they are kept (normalised)."""
     texts, owners = [], []
+    rewrite = text.normalize if reads_chinese else glossary.to_english
     for entry in kb.entries.values():
         candidates = [entry.title.en, *entry.phrasings.en]
-        candidates += [glossary.to_english(t) for t in (entry.title.zh, *entry.phrasings.zh)]
+        candidates += [rewrite(t) for t in (entry.title.zh, *entry.phrasings.zh)]
         for t in dict.fromkeys(c for c in candidates if c.strip()):  # keep order, drop repeats and blanks
             texts.append(t)
             owners.append(entry.id)
@@ -66,7 +69,7 @@ def index_texts(kb: KnowledgeBase, glossary: Glossary) -> tuple[list[str], list[
 def manifest_for(kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, approximate_above: int) -> dict:
     """Describe what an index was built from; a different manifest means the index is stale."""
     return {"format": FORMAT, "model": embedder.name, "knowledge": kb.content_hash, "glossary": glossary.digest,
-            "approximate_above": approximate_above}
+            "approximate_above": approximate_above, "reads_chinese": embedder.reads_chinese}
 
 
 def build_index(
@@ -74,7 +77,7 @@ def build_index(
     approximate_above: int = 50_000,
 ) -> DenseIndex:
     """Embed every text in batches and put the vectors in an inner-product index (exact while small)."""
-    texts, owners = index_texts(kb, glossary)
+    texts, owners = index_texts(kb, glossary, embedder.reads_chinese)
     batches = [texts[i : i + 64] for i in range(0, len(texts), 64)]
     vectors = []
     for done, batch in enumerate(batches, start=1):

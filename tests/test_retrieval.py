@@ -80,3 +80,26 @@ def test_alternatives_are_close_runners_up_only(fake_engine):
     assert len(loose["alternatives"]) == 2
     assert tight["alternatives"] == []
     assert loose["answer"]["id"] not in {a["id"] for a in loose["alternatives"]}
+
+
+def test_a_model_that_reads_chinese_gets_the_chinese_question_itself(fake_engine, monkeypatch):
+    retriever = fake_engine.retriever
+    assert retriever.dense_query("感受野是什麼") == retriever.glossary.to_english("感受野是什麼")
+    monkeypatch.setattr(retriever.embedder, "reads_chinese", True)
+    assert retriever.dense_query("感受野是什麼") == "感受野是什么"
+
+
+def test_reads_chinese_probe_tells_vocabularies_apart():
+    from service.embedder import reads_chinese
+
+    class Tokenizer:
+        unk_token_id = 0
+
+        def __init__(self, known_chinese):
+            self.known_chinese = known_chinese
+
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [5 if self.known_chinese else 0 for _ in text]}
+
+    assert reads_chinese(Tokenizer(True)) is True
+    assert reads_chinese(Tokenizer(False)) is False
