@@ -36,7 +36,7 @@ def fuzz_app(fake_engine, tmp_path_factory):
                       engine=fake_engine)
 
 
-FUZZ_EXAMPLES = 60  # per operation
+FUZZ_EXAMPLES = int(__import__("os").environ.get("GRADLAB_FUZZ_EXAMPLES", "60"))  # per operation
 
 
 def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
@@ -46,7 +46,8 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                  derandomize=True)  # the same cases every run: CI must not flip on luck
         def check(case):
             nonlocal cases
             cases += 1
