@@ -78,6 +78,7 @@ class Retriever:
         self.dense, self.lexical, self.calibration = dense, lexical, calibration
         self.ids = lexical.ids
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
+        self.row_entry = np.array([self.position[owner] for owner in dense.owners], dtype=np.int64)  # row -> entry
         self._dense_cache = functools.lru_cache(maxsize=cache_size)(self._dense_scores_uncached)
 
     def dense_query(self, question: str) -> str:
@@ -98,11 +99,9 @@ class Retriever:
             return scores
         vector = self.embedder.encode([query])  # (1, dim), unit length
         sims, rows = self.dense.search(vector, k=DENSE_ROWS)  # (1, k) each, best first
-        for sim, row in zip(sims[0], rows[0]):
-            if row < 0:
-                continue
-            i = self.position[self.dense.owners[row]]
-            scores[i] = max(scores[i], sim)  # an entry scores its best-matching title or phrasing
+        found = rows[0] >= 0
+        # an entry scores its best-matching title or phrasing
+        np.maximum.at(scores, self.row_entry[rows[0][found]], sims[0][found])
         return np.clip(scores, 0.0, 1.0)
 
     def features(self, question: str) -> dict[str, np.ndarray]:

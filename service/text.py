@@ -43,8 +43,10 @@ def _opencc() -> OpenCC:
     return OpenCC("t2s")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Fold full-width forms, traditional Chinese and case; collapse white space."""
+    """Fold full-width forms, traditional Chinese and case; collapse white space (cached: pure, and called by
+    every ranker for the same question)."""
     text = unicodedata.normalize("NFKC", text)
     if CJK_RUN.search(text):
         text = _opencc().convert(text)
@@ -76,6 +78,11 @@ def add_words(words: list[str]) -> None:
 
 def tokenize(text: str) -> list[str]:
     """Return lexical tokens of already-normalised or raw text: English stems, Chinese words and bigrams."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for piece in TOKEN_OR_CJK.findall(normalize(text)):
         if CJK_RUN.fullmatch(piece):
@@ -90,4 +97,4 @@ def tokenize(text: str) -> list[str]:
             tokens.append(stem(piece))
             if "-" in piece:  # "self-attention" also meets "self attention"
                 tokens += [stem(part) for part in piece.split("-") if part and part not in EN_STOPWORDS]
-    return tokens
+    return tuple(tokens)
