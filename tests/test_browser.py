@@ -172,3 +172,26 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server):
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "chat-phone-zh.png"), full_page=True)
     context.close()
+
+
+def test_dark_mode_follows_the_system(browser, live_server):
+    url, _ = live_server
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    ask(page, "LSTM 的 forget gate 有什么用")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(v) for v in background[background.index("(") + 1 : -1].split(",")[:3])
+    assert max(red, green, blue) < 60, background
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "chat-dark-zh.png"), full_page=False)
+    context.close()
+
+
+def test_new_answer_is_announced_and_focused(page):
+    assert page.get_attribute("#conversation", "aria-live") == "polite"
+    answer = ask(page, "what is a GRU")
+    assert page.evaluate("document.activeElement.classList.contains('msg-answer')")
+    assert answer.get_attribute("tabindex") == "-1"
+    assert page.get_attribute("#question", "maxlength") == "500"
+    assert page.locator("label[for='question']").count() == 1
