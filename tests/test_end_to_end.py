@@ -139,3 +139,29 @@ def test_another_local_model_folder_is_used_and_its_language_detected(tmp_path, 
     assert engine.embedder.reads_chinese is False  # all-MiniLM-L6-v2 maps Chinese to [UNK]
     assert engine.retriever.rank("why do RNN gradients vanish", limit=1)[0].id in {
         "rnn-vanishing-exploding", "vanishing-exploding-overview"}
+
+
+def test_every_entrys_own_phrasings_and_titles_retrieve_it_first(real_engine):
+    misses = []
+    for entry in real_engine.kb.entries.values():
+        for phrasing in (*entry.phrasings.en, *entry.phrasings.zh, entry.title.en, entry.title.zh):
+            top = real_engine.retriever.rank(phrasing, limit=1)[0].id
+            if top != entry.id:
+                misses.append((entry.id, phrasing, top))
+    assert not misses, misses
+
+
+def test_entries_json_lists_at_least_35_complete_entries():
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    result = CliRunner().invoke(main, ["entries", "--json"])
+    data = json.loads(result.stdout)
+    assert data["count"] >= 35
+    for entry in data["entries"]:
+        assert entry["title"]["en"] and entry["title"]["zh"]
+        assert entry["phrasings"]["en"] >= 5 and entry["phrasings"]["zh"] >= 5
+        assert len(entry["related"]) >= 2 and entry["references"]
