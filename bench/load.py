@@ -97,8 +97,10 @@ def main() -> int:
     server.stop()
     lost = args.requests - answered[0]
     print(f"{args.requests} requests, {args.concurrency} clients, {seconds:.1f} s: {args.requests / seconds:.1f} req/s")
-    print(f"latency p50 {statistics.median(latencies):.1f} ms, p99 {pct(latencies, 99):.1f} ms; "
-          f"server memory {memory:.0f} MB")
+    print(
+        f"latency p50 {statistics.median(latencies):.1f} ms, p99 {pct(latencies, 99):.1f} ms; "
+        f"server memory {memory:.0f} MB"
+    )
     print(f"unexpected statuses: {len(unexpected)}; lost requests: {lost}")
     for line in unexpected[:10]:
         print("  " + line)

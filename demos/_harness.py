@@ -136,7 +136,9 @@ def main(module: ModuleType, argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for data and weights")
     parser.add_argument("--quick", action="store_true", help="smaller run (a few seconds) for tests")
-    parser.add_argument("--out", type=Path, default=Path("demo-output") / module.NAME, help="folder for plot.png and result.json")
+    parser.add_argument(
+        "--out", type=Path, default=Path("demo-output") / module.NAME, help="folder for plot.png and result.json"
+    )
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     args = parser.parse_args(argv)
     config = module.Config(seed=args.seed, quick=args.quick, device=args.device)

@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 from demos import init_depth
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "batchnorm_both_sides"
 TITLE = {"en": "Batch norm, both sides: rescue and explosion", "zh": "批量规范化的两面：解决梯度消失，也会引起梯度爆炸"}
@@ -32,7 +33,8 @@ CLAIM = {
     "en": "BN lifts a 30-layer plain CNN's first-to-last gradient ratio from <1e-6 to >1e-2, but a 50-layer "
     "plain ReLU MLP with BN has first-layer gradients >100x its last layer's at init (BN-caused explosion).",
     "zh": "批量规范化让 30 层普通卷积网络首末层梯度比从 <1e-6 回升到 >1e-2（缓解梯度消失）；"
-    "但没有残差连接的 50 层 ReLU 全连接网络加上 BN 后，初始化时第一层梯度是最后一层的 100 倍以上（BN 引起的梯度爆炸）。",
+    "但没有残差连接的 50 层 ReLU 全连接网络加上 BN 后，"
+    "初始化时第一层梯度是最后一层的 100 倍以上（BN 引起的梯度爆炸）。",
 }
 
 
@@ -75,7 +77,8 @@ def run(config: Config) -> DemoResult:
         x = torch.randn(batch, config.num_hiddens, generator=generator, dtype=torch.float64).to(device)
         y = torch.randint(0, 10, (batch,), generator=generator).to(device)
         norms["mlp_bn" if batch_norm else "mlp_kaiming_no_bn"] = init_depth.weight_grad_norms(
-            mlp(batch_norm, config).to(device), x, y)
+            mlp(batch_norm, config).to(device), x, y
+        )
     ratios = {name: g[0] / g[-1] for name, g in norms.items()}
     metrics = {
         "cnn30_grad_ratio_no_bn": ratios["cnn_no_bn"],
@@ -84,10 +87,15 @@ def run(config: Config) -> DemoResult:
         "mlp50_grad_ratio_kaiming_no_bn": ratios["mlp_kaiming_no_bn"],
         "mlp50_bn_growth_per_layer": ratios["mlp_bn"] ** (1 / (config.num_layers - 1)),
     }
-    table = [{"net": name, "layers": len(g), "grad_first": g[0], "grad_last": g[-1],
-              "ratio_first_to_last": ratios[name]} for name, g in norms.items()]
-    held = (metrics["cnn30_grad_ratio_no_bn"] < 1e-6 and metrics["cnn30_grad_ratio_bn"] > 1e-2
-            and metrics["mlp50_grad_ratio_bn"] > 100)
+    table = [
+        {"net": name, "layers": len(g), "grad_first": g[0], "grad_last": g[-1], "ratio_first_to_last": ratios[name]}
+        for name, g in norms.items()
+    ]
+    held = (
+        metrics["cnn30_grad_ratio_no_bn"] < 1e-6
+        and metrics["cnn30_grad_ratio_bn"] > 1e-2
+        and metrics["mlp50_grad_ratio_bn"] > 100
+    )
     headline = (
         f"First-to-last gradient ratio: 30-layer CNN {metrics['cnn30_grad_ratio_no_bn']:.1e} without BN, "
         f"{metrics['cnn30_grad_ratio_bn']:.1f} with BN; 50-layer ReLU MLP with BN "
@@ -100,10 +108,16 @@ def run(config: Config) -> DemoResult:
 
 
 def plot(result: DemoResult, fig) -> None:
-    labels = {"cnn_no_bn": "no BN (PyTorch default init)", "cnn_bn": "with BN (PyTorch default init)",
-              "mlp_kaiming_no_bn": "no BN (Kaiming init)", "mlp_bn": "with BN (PyTorch default init)"}
-    panels = [("30-layer plain CNN: BN rescues", ("cnn_no_bn", "cnn_bn")),
-              ("50-layer plain ReLU MLP: BN explodes", ("mlp_kaiming_no_bn", "mlp_bn"))]
+    labels = {
+        "cnn_no_bn": "no BN (PyTorch default init)",
+        "cnn_bn": "with BN (PyTorch default init)",
+        "mlp_kaiming_no_bn": "no BN (Kaiming init)",
+        "mlp_bn": "with BN (PyTorch default init)",
+    }
+    panels = [
+        ("30-layer plain CNN: BN rescues", ("cnn_no_bn", "cnn_bn")),
+        ("50-layer plain ReLU MLP: BN explodes", ("mlp_kaiming_no_bn", "mlp_bn")),
+    ]
     for i, (title, names) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, 2, i)
         for name in names:

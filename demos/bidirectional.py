@@ -18,7 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "bidirectional"
 TITLE = {"en": "Bidirectional GRU: labels that depend on the future", "zh": "双向循环神经网络：依赖未来输入的标签"}
@@ -64,11 +65,13 @@ def train(config: Config, bidirectional: bool, offset: int, device: torch.device
     """Train one GRU tagger; return its training-loss curve and its test accuracy."""
     generator = seed_everything(config.seed)
     directions = 2 if bidirectional else 1
-    model = nn.ModuleDict({
-        "embed": nn.Embedding(config.vocab_size, config.embed_size),
-        "gru": nn.GRU(config.embed_size, config.num_hiddens, batch_first=True, bidirectional=bidirectional),
-        "head": nn.Linear(directions * config.num_hiddens, config.vocab_size),
-    }).to(device)
+    model = nn.ModuleDict(
+        {
+            "embed": nn.Embedding(config.vocab_size, config.embed_size),
+            "gru": nn.GRU(config.embed_size, config.num_hiddens, batch_first=True, bidirectional=bidirectional),
+            "head": nn.Linear(directions * config.num_hiddens, config.vocab_size),
+        }
+    ).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []
     for _ in range(80 if config.quick else config.num_steps):
@@ -90,26 +93,42 @@ def run(config: Config) -> DemoResult:
     for name, bidirectional, offset in RUNS:
         curves[name], accuracy = train(config, bidirectional, offset, device)
         metrics[f"{name}_accuracy"] = accuracy
-        table.append({"model": name, "label": f"token at t{offset:+d}", "test_accuracy": accuracy,
-                      "final_train_loss": curves[name][-1]})
+        table.append(
+            {
+                "model": name,
+                "label": f"token at t{offset:+d}",
+                "test_accuracy": accuracy,
+                "final_train_loss": curves[name][-1],
+            }
+        )
     metrics["chance_accuracy"] = 1 / config.vocab_size
     m = metrics
-    held = (m["unidirectional_accuracy"] < m["chance_accuracy"] + 0.05 and m["bidirectional_accuracy"] > 0.9
-            and m["unidirectional_past_accuracy"] > 0.9)
+    held = (
+        m["unidirectional_accuracy"] < m["chance_accuracy"] + 0.05
+        and m["bidirectional_accuracy"] > 0.9
+        and m["unidirectional_past_accuracy"] > 0.9
+    )
     headline = (
         f"Label = token at t+2: unidirectional GRU {100 * m['unidirectional_accuracy']:.1f} % (chance "
         f"{100 * m['chance_accuracy']:.1f} %), bidirectional GRU {100 * m['bidirectional_accuracy']:.1f} %; "
         f"unidirectional on token at t-2: {100 * m['unidirectional_past_accuracy']:.1f} %"
     )
-    series = {"losses": curves, "accuracy": {name: m[f"{name}_accuracy"] for name, _, _ in RUNS},
-              "chance_loss": math.log(config.vocab_size), "chance_accuracy": m["chance_accuracy"]}
+    series = {
+        "losses": curves,
+        "accuracy": {name: m[f"{name}_accuracy"] for name, _, _ in RUNS},
+        "chance_loss": math.log(config.vocab_size),
+        "chance_accuracy": m["chance_accuracy"],
+    }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
 
 def plot(result: DemoResult, fig) -> None:
     s = result.series
-    labels = {"unidirectional": "unidirectional, label t+2", "bidirectional": "bidirectional, label t+2",
-              "unidirectional_past": "unidirectional, label t-2"}
+    labels = {
+        "unidirectional": "unidirectional, label t+2",
+        "bidirectional": "bidirectional, label t+2",
+        "unidirectional_past": "unidirectional, label t-2",
+    }
     ax = fig.add_subplot(1, 2, 1)
     for name, losses in s["losses"].items():
         ax.plot(range(1, len(losses) + 1), losses, label=labels[name])

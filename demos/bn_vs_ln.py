@@ -21,10 +21,14 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "bn_vs_ln"
-TITLE = {"en": "Batch norm vs layer norm: one sample, different batches", "zh": "批量规范化与层规范化：同一个样本，两个批量"}
+TITLE = {
+    "en": "Batch norm vs layer norm: one sample, different batches",
+    "zh": "批量规范化与层规范化：同一个样本，两个批量",
+}
 CLAIM = {
     "en": "Batch norm's output for a sample changes with the rest of its batch (by >0.5 here); layer norm's "
     "output does not change at all.",
@@ -76,8 +80,11 @@ def run(config: Config) -> DemoResult:
                 table.append({"normaliser": name, "other_samples": k, "max_abs_change": change})
     m = metrics
     ln_change = max(m["layer_norm_change_same_distribution_batch"], m["layer_norm_change_shifted_batch"])
-    held = (m["batch_norm_train_change_shifted_batch"] > 0.5
-            and m["batch_norm_train_change_same_distribution_batch"] > 0.1 and ln_change < 1e-6)
+    held = (
+        m["batch_norm_train_change_shifted_batch"] > 0.5
+        and m["batch_norm_train_change_same_distribution_batch"] > 0.1
+        and ln_change < 1e-6
+    )
     headline = (
         f"Max change of one sample's output between two batches: BN (training mode) "
         f"{m['batch_norm_train_change_same_distribution_batch']:.2f} (another N(0,1) batch), "
@@ -89,8 +96,11 @@ def run(config: Config) -> DemoResult:
 
 def plot(result: DemoResult, fig) -> None:
     titles = {"batch_norm_train": "BatchNorm1d, training mode", "layer_norm": "LayerNorm (all coincide)"}
-    labels = {"reference": "in batch A", "same_distribution": "in batch B (same distribution)",
-              "shifted": "in batch C (the others shifted)"}
+    labels = {
+        "reference": "in batch A",
+        "same_distribution": "in batch B (same distribution)",
+        "shifted": "in batch C (the others shifted)",
+    }
     for i, (name, title) in enumerate(titles.items(), start=1):
         ax = fig.add_subplot(1, 2, i)
         for (batch, values), size in zip(result.series[name].items(), (9, 6, 3)):  # overlaps visible

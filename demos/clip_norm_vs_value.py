@@ -17,7 +17,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "clip_norm_vs_value"
 TITLE = {"en": "Gradient clipping: by norm vs by value", "zh": "梯度裁剪：按范数与按值"}
@@ -94,8 +95,13 @@ def run(config: Config) -> DemoResult:
     for frac in FRACTIONS:
         by_norm_rnn = clipped(params, grads, "norm", frac * full.norm().item())
         by_value_rnn = clipped(params, grads, "value", frac * peak)
-        rows.append({"threshold_fraction": frac, "cosine_by_norm": cosine(by_norm_rnn, full),
-                     "cosine_by_value": cosine(by_value_rnn, full)})
+        rows.append(
+            {
+                "threshold_fraction": frac,
+                "cosine_by_norm": cosine(by_norm_rnn, full),
+                "cosine_by_value": cosine(by_value_rnn, full),
+            }
+        )
     metrics = {
         "toy_cosine_by_norm": cosine(by_norm, g.double()),
         "toy_cosine_by_value": cosine(by_value, g.double()),
@@ -105,8 +111,12 @@ def run(config: Config) -> DemoResult:
         "rnn_cosine_by_value_at_1pct": rows[FRACTIONS.index(0.01)]["cosine_by_value"],
     }
     m = metrics
-    held = (m["toy_cosine_by_norm"] > 0.9999 and abs(m["toy_cosine_by_value"] - 0.71) < 0.02
-            and m["rnn_cosine_by_norm_min"] > 0.9999 and m["rnn_cosine_by_value_at_1pct"] < 0.9)
+    held = (
+        m["toy_cosine_by_norm"] > 0.9999
+        and abs(m["toy_cosine_by_value"] - 0.71) < 0.02
+        and m["rnn_cosine_by_norm_min"] > 0.9999
+        and m["rnn_cosine_by_value_at_1pct"] < 0.9
+    )
     headline = (
         f"g = {list(config.toy_grad)}: by norm -> {[round(v, 4) for v in by_norm.tolist()]} (cosine "
         f"{m['toy_cosine_by_norm']:.3f}), by value -> {[round(v, 4) for v in by_value.tolist()]} (cosine "
@@ -114,10 +124,15 @@ def run(config: Config) -> DemoResult:
         f"by value at 1 % of the largest entry cosine {m['rnn_cosine_by_value_at_1pct']:.2f}, "
         f"by norm {m['rnn_cosine_by_norm_min']:.3f} at every threshold"
     )
-    series = {"threshold": config.threshold, "toy_grad": g.tolist(), "toy_by_norm": by_norm.tolist(),
-              "toy_by_value": by_value.tolist(), "fractions": list(FRACTIONS),
-              "rnn_cosine_by_norm": [r["cosine_by_norm"] for r in rows],
-              "rnn_cosine_by_value": [r["cosine_by_value"] for r in rows]}
+    series = {
+        "threshold": config.threshold,
+        "toy_grad": g.tolist(),
+        "toy_by_norm": by_norm.tolist(),
+        "toy_by_value": by_value.tolist(),
+        "fractions": list(FRACTIONS),
+        "rnn_cosine_by_norm": [r["cosine_by_norm"] for r in rows],
+        "rnn_cosine_by_value": [r["cosine_by_value"] for r in rows],
+    }
     return DemoResult(metrics=metrics, table=rows, claim_held=held, headline=headline, series=series)
 
 

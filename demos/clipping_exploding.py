@@ -18,7 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "clipping_exploding"
 TITLE = {"en": "Gradient clipping tames exploding gradients", "zh": "梯度裁剪抑制梯度爆炸"}
@@ -111,8 +112,13 @@ def run(config: Config) -> DemoResult:
         and metrics["clipped_final_loss"] < metrics["clipped_initial_loss"]
     )
     table = [
-        {"run": name, "steps_finite": len(log["loss"]), "max_grad_norm": max(log["grad_norm"]),
-         "first_loss": log["loss"][0], "last_finite_loss": log["loss"][-1]}
+        {
+            "run": name,
+            "steps_finite": len(log["loss"]),
+            "max_grad_norm": max(log["grad_norm"]),
+            "first_loss": log["loss"][0],
+            "last_finite_loss": log["loss"][-1],
+        }
         for name, log in runs.items()
     ]
     headline = (
@@ -129,8 +135,7 @@ def run(config: Config) -> DemoResult:
 def plot(result: DemoResult, fig) -> None:
     loss_ax, norm_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     # unclipped is drawn last so its one or two finite points stay visible on top
-    styles = {"clipped": ("tab:blue", 3, "clip_grad_norm_, max_norm 1"),
-              "unclipped": ("tab:red", 8, "no clipping")}
+    styles = {"clipped": ("tab:blue", 3, "clip_grad_norm_, max_norm 1"), "unclipped": ("tab:red", 8, "no clipping")}
     for name, (color, size, label) in styles.items():
         for ax, key in ((loss_ax, "loss"), (norm_ax, "grad_norm")):
             ax.semilogy(result.series[name][key], color=color, label=label, marker=".", markersize=size)

@@ -18,7 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 from demos.clipping_exploding import adding_problem
 
 NAME = "clipping_vanishing"
@@ -122,8 +123,12 @@ def run(config: Config) -> DemoResult:
     held = abs(mses["rnn_tanh"] - TRIVIAL_MSE) <= 0.2 * TRIVIAL_MSE and mses["gru"] < 0.05
     held = held and shares["factor"][0] < 1 and abs(ratio["clipped"] / ratio["unclipped"] - 1) < 1e-9
     table = [
-        {"model": name, "held_out_mse": mses[k], "mse_over_trivial": mses[k] / TRIVIAL_MSE,
-         "clip_active_fraction": active[k]}
+        {
+            "model": name,
+            "held_out_mse": mses[k],
+            "mse_over_trivial": mses[k] / TRIVIAL_MSE,
+            "clip_active_fraction": active[k],
+        }
         for k, name in (("rnn_tanh", "tanh RNN"), ("gru", "GRU"))
     ]
     headline = (
@@ -131,8 +136,12 @@ def run(config: Config) -> DemoResult:
         f"{TRIVIAL_MSE:.3f}), GRU {mses['gru']:.4f}. At init clipping scaled the tanh RNN's gradient by "
         f"{shares['factor'][0]:.2f}; its first-to-last step gradient ratio stayed {ratio['clipped']:.1e}"
     )
-    series = {"loss": {k: log["loss"] for k, log in logs.items()}, "step_shares": shares,
-              "trivial_mse": TRIVIAL_MSE, "gru_target": 0.05}
+    series = {
+        "loss": {k: log["loss"] for k, log in logs.items()},
+        "step_shares": shares,
+        "trivial_mse": TRIVIAL_MSE,
+        "gru_target": 0.05,
+    }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
 
@@ -147,8 +156,11 @@ def plot(result: DemoResult, fig) -> None:
     steps = range(1, len(shares["unclipped"]) + 1)
     share_ax.semilogy(steps, shares["unclipped"], label="before clipping")
     share_ax.semilogy(steps, shares["clipped"], "--", label=f"after clipping (x{shares['factor'][0]:.2f})")
-    share_ax.set(title="tanh RNN at init: gradient by time step", xlabel="time step t (loss at t = T)",
-                 ylabel="norm of step t's share of dL/dW_ih (log)")
+    share_ax.set(
+        title="tanh RNN at init: gradient by time step",
+        xlabel="time step t (loss at t = T)",
+        ylabel="norm of step t's share of dL/dW_ih (log)",
+    )
     for ax in (loss_ax, share_ax):
         ax.legend(fontsize=7)
         ax.grid(True, which="major", alpha=0.3)

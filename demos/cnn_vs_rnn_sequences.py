@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "cnn_vs_rnn_sequences"
 TITLE = {"en": "1D CNN vs RNN: finding a motif in a sequence", "zh": "一维卷积与循环神经网络：在序列中找模式"}
@@ -123,8 +124,9 @@ def run(config: Config) -> DemoResult:
     device = resolve_device(config.device)
     budget = config.budget_steps
     # --quick: train only to the budget, test once there, time only the 500-token pass
-    steps, eval_every, lens = (budget, budget, (500,)) if config.quick else (
-        config.num_steps, config.eval_every, config.timing_lens)
+    steps, eval_every, lens = (
+        (budget, budget, (500,)) if config.quick else (config.num_steps, config.eval_every, config.timing_lens)
+    )
     test_x, test_y = make_batch(config.num_test, config, torch.Generator().manual_seed(10**6 + config.seed))
     test = (test_x.to(device), test_y.to(device))
     m, curves, timings = {}, {}, {}
@@ -135,13 +137,19 @@ def run(config: Config) -> DemoResult:
         m[f"{name}_params"] = float(sum(p.numel() for p in model.parameters()))
         m[f"{name}_acc_at_step{budget}"] = curves[name][budget // eval_every - 1]
         m[f"{name}_acc_final"] = curves[name][-1]
-        timings[name] = [forward_ms(model, torch.randint(config.vocab_size, (32, n), device=device))
-                         for n in lens]
+        timings[name] = [forward_ms(model, torch.randint(config.vocab_size, (32, n), device=device)) for n in lens]
         m[f"{name}_forward_ms_len500"] = timings[name][lens.index(500)]
     m["forward_time_ratio_gru_to_cnn"] = m["gru_forward_ms_len500"] / m["cnn_forward_ms_len500"]
-    table = [{"model": name, "parameters": int(m[f"{name}_params"]), f"acc_at_step{budget}":
-              m[f"{name}_acc_at_step{budget}"], f"acc_at_step{steps}": curves[name][-1],
-              "forward_ms_len500": m[f"{name}_forward_ms_len500"]} for name in curves]
+    table = [
+        {
+            "model": n,
+            "parameters": int(m[f"{n}_params"]),
+            f"acc_at_step{budget}": m[f"{n}_acc_at_step{budget}"],
+            f"acc_at_step{steps}": curves[n][-1],
+            "forward_ms_len500": m[f"{n}_forward_ms_len500"],
+        }
+        for n in curves
+    ]
     held = m[f"cnn_acc_at_step{budget}"] >= 0.95 and m[f"gru_acc_at_step{budget}"] <= 0.8
     headline = (
         f"After {budget} steps: Conv1d+max {m[f'cnn_acc_at_step{budget}']:.1%} vs GRU "
@@ -149,8 +157,13 @@ def run(config: Config) -> DemoResult:
         f"{curves['gru'][-1]:.1%}); forward over 500 tokens {m['cnn_forward_ms_len500']:.2f} vs "
         f"{m['gru_forward_ms_len500']:.2f} ms (measured, {m['forward_time_ratio_gru_to_cnn']:.0f}x)"
     )
-    series = {"steps": list(range(eval_every, steps + 1, eval_every)), "accuracy": curves,
-              "budget_steps": budget, "timing_lens": list(lens), "forward_ms": timings}
+    series = {
+        "steps": list(range(eval_every, steps + 1, eval_every)),
+        "accuracy": curves,
+        "budget_steps": budget,
+        "timing_lens": list(lens),
+        "forward_ms": timings,
+    }
     return DemoResult(metrics=m, table=table, claim_held=held, headline=headline, series=series)
 
 
@@ -163,10 +176,10 @@ def plot(result: DemoResult, fig) -> None:
         right.loglog(s["timing_lens"], s["forward_ms"][name], marker="o", label=labels[name])
     left.axvline(s["budget_steps"], color="grey", linestyle=":", linewidth=1)
     left.axhline(95, color="grey", linestyle="--", linewidth=0.8)
-    left.set(xlabel="training step (Adam, batch of 64 sequences)", ylabel="test accuracy (%)",
-             title="detecting a 3-token motif in 64 tokens")
-    right.set(xlabel="sequence length (tokens)", ylabel="forward time, 32 sequences (ms, median)",
-              title="measured forward time")
+    left.set(xlabel="training step (Adam, batch of 64 sequences)", ylabel="test accuracy (%)")
+    left.set_title("detecting a 3-token motif in 64 tokens")
+    right.set(xlabel="sequence length (tokens)", ylabel="forward time, 32 sequences (ms, median)")
+    right.set_title("measured forward time")
     right.set_xticks(s["timing_lens"], [str(n) for n in s["timing_lens"]], minor=False)
     right.minorticks_off()
     right.grid(True, alpha=0.3)

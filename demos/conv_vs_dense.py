@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "conv_vs_dense"
 TITLE = {"en": "Convolution vs dense layer: parameters and shifts", "zh": "卷积层与全连接层：参数量与平移"}
@@ -58,12 +59,13 @@ def conv_as_matrix(conv: nn.Conv2d, size: int) -> torch.Tensor:
 
 def shift_error(f, x: torch.Tensor, shift: tuple[int, int], interior: bool = False) -> float:
     """Return max |f(shift x) - shift f(x)| / max |f(x)|; ``interior`` skips outputs that saw the wrap."""
+
     def roll(t: torch.Tensor) -> torch.Tensor:
         return torch.roll(t, shifts=shift, dims=(-2, -1))
 
     diff = f(roll(x)) - roll(f(x))
     if interior:  # without padding, output rows/cols before the shift read pixels that wrapped around
-        diff = diff[..., shift[0]:, shift[1]:]
+        diff = diff[..., shift[0] :, shift[1] :]
     return (diff.abs().max() / f(x).abs().max()).item()
 
 
@@ -81,11 +83,11 @@ def run(config: Config) -> DemoResult:
         as_dense = (x.flatten(1) @ matrix.T).view(batch, channels, out_size, out_size)
         as_dense = as_dense + conv.bias.view(-1, 1, 1)
         errors = {
-            "conv_circular": shift_error(lambda t: conv(F.pad(t, (k // 2,) * 4, mode="circular")),
-                                         x, config.shift),
+            "conv_circular": shift_error(lambda t: conv(F.pad(t, (k // 2,) * 4, mode="circular")), x, config.shift),
             "conv_valid_interior": shift_error(conv, x, config.shift, interior=True),
-            "dense": shift_error(lambda t: dense(t.flatten(1)).view(batch, channels, out_size, out_size),
-                                 x, config.shift),
+            "dense": shift_error(
+                lambda t: dense(t.flatten(1)).view(batch, channels, out_size, out_size), x, config.shift
+            ),
         }
         metrics = {
             "conv_params": count(conv),
@@ -97,14 +99,19 @@ def run(config: Config) -> DemoResult:
             **{f"shift_error_{name}": value for name, value in errors.items()},
         }
     table = [
-        {"layer": "Conv2d(1, 32, 3)", "parameters": int(metrics["conv_params"]),
-         "shift_error": errors["conv_circular"]},
-        {"layer": "dense 784 -> 21632", "parameters": int(metrics["dense_params"]),
-         "shift_error": errors["dense"]},
+        {
+            "layer": "Conv2d(1, 32, 3)",
+            "parameters": int(metrics["conv_params"]),
+            "shift_error": errors["conv_circular"],
+        },
+        {"layer": "dense 784 -> 21632", "parameters": int(metrics["dense_params"]), "shift_error": errors["dense"]},
     ]
     held = (
-        metrics["dense_to_conv_param_ratio"] > 1e4 and metrics["conv_matrix_nonzero_frac"] < 0.02
-        and errors["conv_circular"] < 1e-6 and errors["conv_valid_interior"] < 1e-6 and errors["dense"] > 0.1
+        metrics["dense_to_conv_param_ratio"] > 1e4
+        and metrics["conv_matrix_nonzero_frac"] < 0.02
+        and errors["conv_circular"] < 1e-6
+        and errors["conv_valid_interior"] < 1e-6
+        and errors["dense"] > 0.1
     )
     headline = (
         f"Conv {int(metrics['conv_params'])} vs dense {int(metrics['dense_params']):,} parameters "
@@ -114,9 +121,12 @@ def run(config: Config) -> DemoResult:
         f"{errors['conv_circular']:.1e}, dense {errors['dense']:.2f}"
     )
     series = {
-        "params": {"conv": metrics["conv_params"], "dense": metrics["dense_params"],
-                   "conv_matrix_nonzeros": float((matrix != 0).sum()),
-                   "conv_matrix_distinct": metrics["conv_matrix_distinct_weights"]},
+        "params": {
+            "conv": metrics["conv_params"],
+            "dense": metrics["dense_params"],
+            "conv_matrix_nonzeros": float((matrix != 0).sum()),
+            "conv_matrix_distinct": metrics["conv_matrix_distinct_weights"],
+        },
         "shift_error": errors,
     }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
@@ -124,9 +134,12 @@ def run(config: Config) -> DemoResult:
 
 def plot(result: DemoResult, fig) -> None:
     params = result.series["params"]
-    names = {"conv": "conv\nparameters", "dense": "dense\nparameters",
-             "conv_matrix_nonzeros": "conv matrix\nnon-zeros",
-             "conv_matrix_distinct": "conv matrix\ndistinct values"}
+    names = {
+        "conv": "conv\nparameters",
+        "dense": "dense\nparameters",
+        "conv_matrix_nonzeros": "conv matrix\nnon-zeros",
+        "conv_matrix_distinct": "conv matrix\ndistinct values",
+    }
     left = fig.add_subplot(1, 2, 1)
     left.bar(range(len(params)), list(params.values()), color=["C0", "C1", "C2", "C2"])
     left.set_xticks(range(len(params)), [names[name] for name in params], fontsize=7)
@@ -137,8 +150,11 @@ def plot(result: DemoResult, fig) -> None:
     left.set_ylabel("count (log scale)")
     left.set_title("28x28 -> 32x26x26: conv vs dense")
     errors = result.series["shift_error"]
-    labels = {"conv_circular": "conv,\ncircular pad", "conv_valid_interior": "conv, no pad\n(interior)",
-              "dense": "dense"}
+    labels = {
+        "conv_circular": "conv,\ncircular pad",
+        "conv_valid_interior": "conv, no pad\n(interior)",
+        "dense": "dense",
+    }
     right = fig.add_subplot(1, 2, 2)
     right.bar(range(len(errors)), list(errors.values()), color=["C0", "C0", "C1"])
     right.set_xticks(range(len(errors)), [labels[name] for name in errors], fontsize=8)

@@ -16,7 +16,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "gradient_vs_lag"
 TITLE = {"en": "Gradient vs time lag: RNN, GRU, LSTM", "zh": "梯度随时间步的衰减：RNN、GRU 与 LSTM"}

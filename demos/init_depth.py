@@ -24,7 +24,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "init_depth"
 TITLE = {"en": "Initialisation over depth: activations and gradients", "zh": "权重初始化与网络深度：激活值和梯度"}
@@ -110,8 +111,15 @@ def run(config: Config) -> DemoResult:
         with_bias = init == "pytorch_default_with_bias"
         stds[init], spread = activation_stds("pytorch_default" if with_bias else init, x, config, with_bias)
         metrics[f"act_std_layer50_{init}"] = stds[init][-1]
-        table.append({"init": init, "std_layer1": stds[init][0], "std_layer10": stds[init][9],
-                      "std_layer50": stds[init][-1], "input_spread_layer50": spread})
+        table.append(
+            {
+                "init": init,
+                "std_layer1": stds[init][0],
+                "std_layer10": stds[init][9],
+                "std_layer50": stds[init][-1],
+                "input_spread_layer50": spread,
+            }
+        )
     metrics["input_spread_layer50_pytorch_default_with_bias"] = spread
     grads = {}
     for init in ("pytorch_default", "kaiming"):
@@ -121,8 +129,11 @@ def run(config: Config) -> DemoResult:
         grads[init] = weight_grad_norms(model, x.to(device), y.to(device))
         metrics[f"cnn30_grad_ratio_{init}"] = grads[init][0] / grads[init][-1]
     m = metrics
-    held = (0.3 <= m["act_std_layer50_kaiming"] <= 3 and m["act_std_layer50_pytorch_default"] < 1e-6
-            and m["cnn30_grad_ratio_pytorch_default"] < 1e-6)
+    held = (
+        0.3 <= m["act_std_layer50_kaiming"] <= 3
+        and m["act_std_layer50_pytorch_default"] < 1e-6
+        and m["cnn30_grad_ratio_pytorch_default"] < 1e-6
+    )
     headline = (
         f"Activation std at layer 50: Kaiming {m['act_std_layer50_kaiming']:.2f}, Xavier "
         f"{m['act_std_layer50_xavier']:.1e}, PyTorch default {m['act_std_layer50_pytorch_default']:.1e}; "

@@ -18,7 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "lstm_gates"
 TITLE = {"en": "LSTM gates on the adding problem", "zh": "LSTM 门控在加法问题上的轨迹"}
@@ -113,17 +114,27 @@ def run(config: Config) -> DemoResult:
             "forget_gate_between_marks_init": forget_init[..., unit][between].mean().item(),
         }
     m = metrics
-    held = (m["test_mse"] < 0.1 * m["baseline_mse"] and m["forget_gate_between_marks"] > 0.9
-            and m["input_gate_marked"] >= 3 * m["input_gate_unmarked"])
+    held = (
+        m["test_mse"] < 0.1 * m["baseline_mse"]
+        and m["forget_gate_between_marks"] > 0.9
+        and m["input_gate_marked"] >= 3 * m["input_gate_unmarked"]
+    )
     headline = (
         f"Test MSE {m['test_mse']:.4f} (baseline {m['baseline_mse']:.3f}); memory unit {unit}: input gate "
         f"{m['input_gate_marked']:.2f} at marked steps vs {m['input_gate_unmarked']:.2f} elsewhere, forget "
         f"gate {m['forget_gate_between_marks']:.3f} between the marks "
         f"({m['forget_gate_between_marks_init']:.2f} at init)"
     )
-    table = [{"step": t + 1, "value": x_test[0, t, 0].item(), "marked": bool(marked[0, t]),  # test sequence 0
-              "input_gate": inputs[0, t, unit].item(), "forget_gate": forgets[0, t, unit].item()}
-             for t in range(seq_len)]
+    table = [
+        {
+            "step": t + 1,
+            "value": x_test[0, t, 0].item(),
+            "marked": bool(marked[0, t]),  # test sequence 0
+            "input_gate": inputs[0, t, unit].item(),
+            "forget_gate": forgets[0, t, unit].item(),
+        }
+        for t in range(seq_len)
+    ]
     series = {"losses": losses, "baseline_mse": m["baseline_mse"], "trace": table}
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 

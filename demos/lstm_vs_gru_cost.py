@@ -20,7 +20,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "lstm_vs_gru_cost"
 TITLE = {"en": "LSTM vs GRU vs RNN: parameters, FLOPs, wall time", "zh": "LSTM、GRU 与 RNN：参数量、计算量与实际耗时"}
@@ -87,16 +88,23 @@ def run(config: Config) -> DemoResult:
     metrics |= {f"time_ratio_{k}_to_rnn": ms[k] / ms["rnn"] for k in ("lstm", "gru")}
     metrics["time_ratio_gru_to_lstm"] = ms["gru"] / ms["lstm"]
     table = [
-        {"layer": k.upper(), "parameters": int(params[k]), "param_ratio": params[k] / params["rnn"],
-         "matmul_flops_per_step": int(flops[k]), "flop_ratio": flops[k] / flops["rnn"],
-         "flops_per_param": flops[k] / params[k], "median_ms": ms[k], "time_ratio": ms[k] / ms["rnn"]}
+        {
+            "layer": k.upper(),
+            "parameters": int(params[k]),
+            "param_ratio": params[k] / params["rnn"],
+            "matmul_flops_per_step": int(flops[k]),
+            "flop_ratio": flops[k] / flops["rnn"],
+            "flops_per_param": flops[k] / params[k],
+            "median_ms": ms[k],
+            "time_ratio": ms[k] / ms["rnn"],
+        }
         for k in KINDS
     ]
     exact_4_3_1 = params["lstm"] == 4 * params["rnn"] and params["gru"] == 3 * params["rnn"]
-    flops_4_3_1 = abs(metrics["flop_ratio_lstm_to_rnn"] - 4) < 0.01 and abs(
-        metrics["flop_ratio_gru_to_rnn"] - 3) < 0.01
+    flops_4_3_1 = abs(metrics["flop_ratio_lstm_to_rnn"] - 4) < 0.01 and abs(metrics["flop_ratio_gru_to_rnn"] - 3) < 0.01
     same_density = max(metrics[f"flops_per_param_{k}"] for k in KINDS) < 1.01 * min(
-        metrics[f"flops_per_param_{k}"] for k in KINDS)
+        metrics[f"flops_per_param_{k}"] for k in KINDS
+    )
     r = {k: (params[k] / params["rnn"], flops[k] / flops["rnn"]) for k in KINDS}
     headline = (
         f"Parameters LSTM/GRU/RNN {int(params['lstm']):,} / {int(params['gru']):,} / {int(params['rnn']):,} "
@@ -107,16 +115,24 @@ def run(config: Config) -> DemoResult:
         "its FLOPs"
     )
     series = {"params": params, "flops_per_step": flops, "ms_samples": samples, "median_ms": ms}
-    return DemoResult(metrics=metrics, table=table, claim_held=exact_4_3_1 and flops_4_3_1 and same_density,
-                      headline=headline, series=series)
+    return DemoResult(
+        metrics=metrics,
+        table=table,
+        claim_held=exact_4_3_1 and flops_4_3_1 and same_density,
+        headline=headline,
+        series=series,
+    )
 
 
 def plot(result: DemoResult, fig) -> None:
     s = result.series
     kinds = list(s["params"])
     left = fig.add_subplot(1, 2, 1)
-    measures = [("parameters", s["params"]), ("matmul FLOPs", s["flops_per_step"]),
-                ("median wall time", s["median_ms"])]
+    measures = [
+        ("parameters", s["params"]),
+        ("matmul FLOPs", s["flops_per_step"]),
+        ("median wall time", s["median_ms"]),
+    ]
     width = 0.8 / len(measures)
     for j, (label, values) in enumerate(measures):
         ratios = [values[k] / values["rnn"] for k in kinds]

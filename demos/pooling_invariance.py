@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "pooling_invariance"
 TITLE = {"en": "Max-pooling and 1-pixel shifts: partial invariance", "zh": "汇聚层（池化层）与 1 像素平移：部分不变"}
@@ -48,7 +49,7 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Blur (N, 1, H, W) images with a separable circular Gaussian of width ``sigma`` pixels."""
     radius = int(3 * sigma) + 1
     offsets = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    kernel = torch.exp(-offsets**2 / (2 * sigma**2))
+    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
     kernel = kernel / kernel.sum()
     x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="circular"), kernel.view(1, 1, 1, -1))
     return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="circular"), kernel.view(1, 1, -1, 1))
@@ -74,7 +75,7 @@ def run(config: Config) -> DemoResult:
         for pool in config.pool_sizes:
             row = {"pool": "none" if pool == 1 else f"{pool}x{pool}"}
             for kind in IMAGES:
-                change, kept = shift_change(lambda t: F.max_pool2d(F.relu(conv(t)), pool), images[kind])
+                change, kept = shift_change(lambda t, p=pool: F.max_pool2d(F.relu(conv(t)), p), images[kind])
                 label = {1: "no_pool", config.image_size: "global_pool"}.get(pool, f"pool{pool}")
                 metrics[f"rel_change_{label}_{kind}"] = change
                 metrics[f"unchanged_frac_{label}_{kind}"] = kept
@@ -87,14 +88,17 @@ def run(config: Config) -> DemoResult:
         error = (shifted - torch.roll(pooled, 1, dims=-1)).abs().max()  # 2-pixel shift = 1 pooled cell
         metrics["shift2_equivariance_error_pool2"] = error.item()
     series["pool_sizes"] = list(config.pool_sizes)
-    held = all(
-        metrics[f"rel_change_pool2_{kind}"] < 0.9 * metrics[f"rel_change_no_pool_{kind}"]
-        and metrics[f"rel_change_pool4_{kind}"] < 0.9 * metrics[f"rel_change_pool2_{kind}"]
-        and metrics[f"rel_change_pool8_{kind}"] < 0.9 * metrics[f"rel_change_pool4_{kind}"]
-        and metrics[f"rel_change_global_pool_{kind}"] < 1e-6
-        and 0.05 < metrics[f"unchanged_frac_pool2_{kind}"] < 0.6
-        for kind in IMAGES
-    ) and metrics["shift2_equivariance_error_pool2"] < 1e-6
+    held = (
+        all(
+            metrics[f"rel_change_pool2_{kind}"] < 0.9 * metrics[f"rel_change_no_pool_{kind}"]
+            and metrics[f"rel_change_pool4_{kind}"] < 0.9 * metrics[f"rel_change_pool2_{kind}"]
+            and metrics[f"rel_change_pool8_{kind}"] < 0.9 * metrics[f"rel_change_pool4_{kind}"]
+            and metrics[f"rel_change_global_pool_{kind}"] < 1e-6
+            and 0.05 < metrics[f"unchanged_frac_pool2_{kind}"] < 0.6
+            for kind in IMAGES
+        )
+        and metrics["shift2_equivariance_error_pool2"] < 1e-6
+    )
     m = metrics
     headline = (
         f"1-pixel shift, smooth images: relative change {m['rel_change_no_pool_smooth']:.2f} with no pool, "
@@ -111,10 +115,12 @@ def plot(result: DemoResult, fig) -> None:
     pools = result.series["pool_sizes"]
     labels = ["none" if p == 1 else ("global" if p == pools[-1] else f"{p}x{p}") for p in pools]
     names = {"smooth": "smooth images (blurred noise)", "noise": "white-noise images"}
-    for i, (key, ylabel, title) in enumerate((
-        ("rel_change", "||f(shifted x) - f(x)|| / ||f(x)||", "how much the output changes"),
-        ("unchanged_frac", "fraction of active outputs unchanged", "how many outputs stay exactly equal"),
-    )):
+    for i, (key, ylabel, title) in enumerate(
+        (
+            ("rel_change", "||f(shifted x) - f(x)|| / ||f(x)||", "how much the output changes"),
+            ("unchanged_frac", "fraction of active outputs unchanged", "how many outputs stay exactly equal"),
+        )
+    ):
         ax = fig.add_subplot(1, 2, i + 1)
         for kind, label in names.items():
             ax.plot(range(len(pools)), result.series[kind][key], marker="o", label=label)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+import numpy as np
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "receptive_field"
 TITLE = {"en": "Receptive field of stacked, dilated and strided convolutions", "zh": "感受野：堆叠、空洞与步幅卷积"}
@@ -69,10 +71,12 @@ def run(config: Config) -> DemoResult:
     k, metrics, table, maps = config.kernel_size, {}, [], {}
     for name, (num_layers, dilation, stride) in STACKS.items():
         # no nonlinearity: a ReLU could zero some paths and hide part of the field
-        stack = nn.Sequential(*[
-            nn.Conv2d(1 if i == 0 else channels, channels, k, stride=stride, dilation=dilation)
-            for i in range(num_layers)
-        ]).to(device=device, dtype=torch.float64)
+        stack = nn.Sequential(
+            *[
+                nn.Conv2d(1 if i == 0 else channels, channels, k, stride=stride, dilation=dilation)
+                for i in range(num_layers)
+            ]
+        ).to(device=device, dtype=torch.float64)
         grad = input_gradient(stack, config, device)
         rows, cols = torch.nonzero(grad, as_tuple=True)
         span = int(rows.max() - rows.min() + 1)
@@ -82,27 +86,45 @@ def run(config: Config) -> DemoResult:
         metrics[f"rf_{name}"] = float(span) if square else float("nan")  # square kernels, square field
         metrics[f"rf_formula_{name}"] = float(expected)
         metrics[f"pixels_touched_{name}"] = float(touched)
-        table.append({"stack": name, "layers": num_layers, "dilation": dilation, "stride": stride,
-                      "measured_rf": span, "formula_rf": expected, "pixels_touched": touched})
+        table.append(
+            {
+                "stack": name,
+                "layers": num_layers,
+                "dilation": dilation,
+                "stride": stride,
+                "measured_rf": span,
+                "formula_rf": expected,
+                "pixels_touched": touched,
+            }
+        )
         centre_r, centre_c = int(rows.float().mean().round()), int(cols.float().mean().round())
         half = config.crop // 2
         crop = grad[centre_r - half : centre_r + half + 1, centre_c - half : centre_c + half + 1]
         maps[name] = (crop / crop.max()).tolist()
     held = all(metrics[f"rf_{n}"] == metrics[f"rf_formula_{n}"] for n in STACKS)
     headline = (
-        "Measured receptive fields " + " / ".join(f"{int(metrics[f'rf_{n}'])}" for n in STACKS)
+        "Measured receptive fields "
+        + " / ".join(f"{int(metrics[f'rf_{n}'])}" for n in STACKS)
         + f" for {', '.join(STACKS)}, equal to the formula; dilation 2 touches only "
         f"{int(metrics['pixels_touched_3_layers_dilation2'])} of the 13x13 pixels"
     )
-    series = {"measured": {n: metrics[f"rf_{n}"] for n in STACKS},
-              "formula": {n: metrics[f"rf_formula_{n}"] for n in STACKS}, "gradient_maps": maps}
+    series = {
+        "measured": {n: metrics[f"rf_{n}"] for n in STACKS},
+        "formula": {n: metrics[f"rf_formula_{n}"] for n in STACKS},
+        "gradient_maps": maps,
+    }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
 
 def plot(result: DemoResult, fig) -> None:
     measured, expected = result.series["measured"], result.series["formula"]
-    labels = {"1_layer": "1 layer", "3_layers": "3 layers", "5_layers": "5 layers",
-              "3_layers_dilation2": "3 layers,\ndilation 2", "3_layers_stride2": "3 layers,\nstride 2"}
+    labels = {
+        "1_layer": "1 layer",
+        "3_layers": "3 layers",
+        "5_layers": "5 layers",
+        "3_layers_dilation2": "3 layers,\ndilation 2",
+        "3_layers_stride2": "3 layers,\nstride 2",
+    }
     grid = fig.add_gridspec(1, 3, width_ratios=[1.4, 1, 1])
     bars = fig.add_subplot(grid[0])
     positions = range(len(measured))
@@ -116,8 +138,8 @@ def plot(result: DemoResult, fig) -> None:
     bars.legend(fontsize=8, loc="upper right")
     for i, name in enumerate(("5_layers", "3_layers_dilation2")):
         ax = fig.add_subplot(grid[i + 1])
-        values = torch.tensor(result.series["gradient_maps"][name])
-        image = ax.imshow(torch.log10(values.clamp_min(1e-6)), cmap="viridis", vmin=-6, vmax=0)
+        values = np.asarray(result.series["gradient_maps"][name])
+        image = ax.imshow(np.log10(np.maximum(values, 1e-6)), cmap="viridis", vmin=-6, vmax=0)
         ax.set_title(f"|dy/dx|, {labels[name].replace(chr(10), ' ')}", fontsize=10)
         ax.set_xlabel("input column (pixels)")
         ax.set_ylabel("input row (pixels)")

@@ -22,7 +22,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "residual_degradation"
 TITLE = {"en": "Degradation: deep plain nets vs residual nets", "zh": "退化问题：深层普通网络与残差网络"}
@@ -100,11 +101,16 @@ def run(config: Config) -> DemoResult:
         curves[name], ratio = train(student(num_layers, residual, config).to(device), x, y, config)
         metrics[f"train_mse_{name}"] = curves[name][-1]
         metrics[f"grad_ratio_at_init_{name}"] = ratio
-        table.append({"net": name, "layers": num_layers, "train_mse_final": curves[name][-1],
-                      "grad_ratio_first_to_last_at_init": ratio})
+        table.append(
+            {
+                "net": name,
+                "layers": num_layers,
+                "train_mse_final": curves[name][-1],
+                "grad_ratio_first_to_last_at_init": ratio,
+            }
+        )
     m = metrics
-    held = (m["train_mse_plain_30"] >= 3 * m["train_mse_plain_3"]
-            and m["train_mse_residual_30"] < m["train_mse_plain_3"])
+    held = m["train_mse_plain_30"] >= 3 * m["train_mse_plain_3"] and m["train_mse_residual_30"] < m["train_mse_plain_3"]
     headline = (
         f"Training MSE after {len(curves['plain_3']) - 1} Adam steps: "
         f"3-layer plain {m['train_mse_plain_3']:.4f}, "
@@ -116,8 +122,11 @@ def run(config: Config) -> DemoResult:
 
 def plot(result: DemoResult, fig) -> None:
     ax = fig.add_subplot(1, 1, 1)
-    labels = {"plain_3": "plain, 3 layers", "plain_30": "plain, 30 layers",
-              "residual_30": "residual (pre-activation), 30 layers"}
+    labels = {
+        "plain_3": "plain, 3 layers",
+        "plain_30": "plain, 30 layers",
+        "residual_30": "residual (pre-activation), 30 layers",
+    }
     for name, losses in result.series.items():
         ax.semilogy(range(len(losses)), losses, label=labels[name])
     ax.set_xlabel("Adam step")

@@ -20,7 +20,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 from demos.init_depth import weight_grad_norms
 
 NAME = "saturation"
@@ -86,8 +87,14 @@ def run(config: Config) -> DemoResult:
             metrics["sigmoid_mean_derivative"] = mean_sigmoid_derivative(model, x)
     ratio = {kind: metrics[f"grad_ratio_first_to_last_{kind}"] for kind in ACTIVATIONS}
     metrics["sigmoid_shrink_per_layer"] = ratio["sigmoid"] ** (1 / (config.num_layers - 1))
-    table = [{"activation": kind, "grad_ratio_first_to_last": ratio[kind],
-              "per_layer_factor": ratio[kind] ** (1 / (config.num_layers - 1))} for kind in ACTIVATIONS]
+    table = [
+        {
+            "activation": kind,
+            "grad_ratio_first_to_last": ratio[kind],
+            "per_layer_factor": ratio[kind] ** (1 / (config.num_layers - 1)),
+        }
+        for kind in ACTIVATIONS
+    ]
     held = ratio["sigmoid"] < 1e-4 and ratio["tanh"] > 1e-2 and ratio["relu_kaiming"] > 1e-2
     headline = (
         f"||dL/dW_1|| / ||dL/dW_{config.num_layers}||: sigmoid {ratio['sigmoid']:.1e} "
@@ -97,10 +104,15 @@ def run(config: Config) -> DemoResult:
     )
     z = torch.linspace(-6, 6, 121, dtype=torch.float64)
     s = torch.sigmoid(z)
-    curves = {"z": z.tolist(), "sigmoid": s.tolist(), "sigmoid_derivative": (s * (1 - s)).tolist(),
-              "tanh_derivative": (1 - torch.tanh(z) ** 2).tolist()}
-    return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline,
-                      series={"grad_norm": norms, "curves": curves})
+    curves = {
+        "z": z.tolist(),
+        "sigmoid": s.tolist(),
+        "sigmoid_derivative": (s * (1 - s)).tolist(),
+        "tanh_derivative": (1 - torch.tanh(z) ** 2).tolist(),
+    }
+    return DemoResult(
+        metrics=metrics, table=table, claim_held=held, headline=headline, series={"grad_norm": norms, "curves": curves}
+    )
 
 
 def plot(result: DemoResult, fig) -> None:

@@ -18,7 +18,8 @@ import sys
 
 import torch
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "spectral_radius"
 TITLE = {"en": "Spectral radius of W_hh: linear vs tanh RNN", "zh": "循环权重的谱半径：线性 RNN 与 tanh RNN"}
@@ -90,8 +91,10 @@ def run(config: Config) -> DemoResult:
     tanh = [first_step_ratio((g * q).requires_grad_(), w_ih, x, linear=False) for g in GAINS]
     gauss_amp = peak_amplification(gauss.T, steps)  # BPTT multiplies by W_hh^T
     orth_amp = peak_amplification(q.T, steps)
-    table = [{"g": g, "linear_ratio": lin, "g_power_49": g**steps, "tanh_ratio": th}
-             for g, lin, th in zip(GAINS, linear, tanh)]
+    table = [
+        {"g": g, "linear_ratio": lin, "g_power_49": g**steps, "tanh_ratio": th}
+        for g, lin, th in zip(GAINS, linear, tanh)
+    ]
     metrics = {
         "linear_lag49_g0_9": linear[GAINS.index(0.9)],
         "linear_lag49_g1_1": linear[GAINS.index(1.1)],
@@ -103,17 +106,27 @@ def run(config: Config) -> DemoResult:
         "orthogonal_peak_amplification": max(orth_amp),
     }
     m = metrics
-    held = (m["linear_max_rel_error"] < 1e-6 and m["linear_lag49_g1_1"] > 10
-            and m["tanh_lag49_g1_1"] < 0.1 and m["tanh_lag49_g3"] > 1e3
-            and m["gaussian_peak_amplification"] > 1.5 and m["orthogonal_peak_amplification"] < 1 + 1e-9)
+    held = (
+        m["linear_max_rel_error"] < 1e-6
+        and m["linear_lag49_g1_1"] > 10
+        and m["tanh_lag49_g1_1"] < 0.1
+        and m["tanh_lag49_g3"] > 1e3
+        and m["gaussian_peak_amplification"] > 1.5
+        and m["orthogonal_peak_amplification"] < 1 + 1e-9
+    )
     headline = (
         f"Linear RNN: ratio = g^49 (rel. error {m['linear_max_rel_error']:.0e}), {m['linear_lag49_g0_9']:.1e}"
         f" at g=0.9, {m['linear_lag49_g1_1']:.0f} at g=1.1; tanh RNN: {m['tanh_lag49_g1_1']:.1e} at g=1.1,"
         f" {m['tanh_lag49_g3']:.1e} at g=3; Gaussian W (rho=1, sigma_max {m['gaussian_sigma_max']:.2f})"
         f" stretches up to {m['gaussian_peak_amplification']:.1f}x, orthogonal 1.0x"
     )
-    series = {"gains": list(GAINS), "linear": linear, "tanh": tanh, "gaussian_amplification": gauss_amp,
-              "orthogonal_amplification": orth_amp}
+    series = {
+        "gains": list(GAINS),
+        "linear": linear,
+        "tanh": tanh,
+        "gaussian_amplification": gauss_amp,
+        "orthogonal_amplification": orth_amp,
+    }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
 

@@ -25,7 +25,8 @@ import torch
 from torch import nn
 from torch.nn.functional import one_hot
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "teacher_forcing"
 TITLE = {"en": "Teacher forcing vs free running", "zh": "强制教学（教师强制）与自由运行训练"}
@@ -125,9 +126,12 @@ def run(config: Config) -> DemoResult:
         metrics.update({f"{name}_{key}": value for key, value in row.items()})
         table.append({"training": name, **row})
     m = metrics
-    held = (m["teacher_accuracy_step100"] > 0.9 and m["free_accuracy_step100"] < 0.5
-            and min(m["teacher_final_accuracy"], m["free_final_accuracy"]) > 0.95
-            and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.2)
+    held = (
+        m["teacher_accuracy_step100"] > 0.9
+        and m["free_accuracy_step100"] < 0.5
+        and min(m["teacher_final_accuracy"], m["free_final_accuracy"]) > 0.95
+        and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.2
+    )
     pct = {key: f"{100 * value:.0f} %" for key, value in m.items()}
     headline = (
         f"Tokens right when generating after 100 steps: teacher forcing {pct['teacher_accuracy_step100']}, "

@@ -18,7 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, main as harness_main, resolve_device, seed_everything
+from demos._harness import DemoResult, resolve_device, seed_everything
+from demos._harness import main as harness_main
 
 NAME = "truncated_bptt"
 TITLE = {"en": "Truncated BPTT: detach cuts the gradient", "zh": "截断 BPTT：detach 切断梯度"}
@@ -53,9 +54,7 @@ def state_gradients(cell: nn.RNNCell, x: torch.Tensor, y: torch.Tensor, cut: int
             h = h.detach()  # what truncated BPTT does between chunks: keep the value, drop the history
     loss = nn.functional.mse_loss(h, y)
     # materialize_grads: a state the loss cannot reach gets an explicit zero gradient instead of None
-    *grads, w_grad = torch.autograd.grad(
-        loss, [*states, cell.weight_hh], allow_unused=True, materialize_grads=True
-    )
+    *grads, w_grad = torch.autograd.grad(loss, [*states, cell.weight_hh], allow_unused=True, materialize_grads=True)
     return [g.norm().item() for g in grads], w_grad
 
 
@@ -79,8 +78,12 @@ def run(config: Config) -> DemoResult:
         "w_hh_grad_rel_change": ((w_trunc - w_full).norm() / w_full.norm()).item(),
     }
     m = metrics
-    held = (m["truncated_grad_before_cut_max"] == 0.0 and m["truncated_grad_after_cut_min"] > 0
-            and m["full_grad_before_cut_min"] > 0 and m["after_cut_max_abs_difference"] == 0.0)
+    held = (
+        m["truncated_grad_before_cut_max"] == 0.0
+        and m["truncated_grad_after_cut_min"] > 0
+        and m["full_grad_before_cut_min"] > 0
+        and m["after_cut_max_abs_difference"] == 0.0
+    )
     headline = (
         f"Detach after step {c} of {config.seq_len}: ||dL/dh_t|| = "
         f"{m['truncated_grad_before_cut_max']:g} for t <= {c}, >= {m['truncated_grad_after_cut_min']:.1e} "

@@ -53,8 +53,15 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     @app.get("/readyz")
     def readyz():
         eng = app.extensions["gradlab.engine"]
-        return jsonify({"ok": True, "entries": len(eng.kb), "indexed_texts": int(eng.dense.index.ntotal),
-                        "model": eng.embedder.name, "last_reload_error": app.extensions["gradlab.reload"]["last_error"]})
+        return jsonify(
+            {
+                "ok": True,
+                "entries": len(eng.kb),
+                "indexed_texts": int(eng.dense.index.ntotal),
+                "model": eng.embedder.name,
+                "last_reload_error": app.extensions["gradlab.reload"]["last_error"],
+            }
+        )
 
     @app.after_request
     def security_headers(response):

@@ -82,8 +82,11 @@ def ask():
         demo["plot_url"] = url_for("api.demo_plot", name=demo["name"]) if demo["result"] else None
     if settings["LOG_QUERIES"]:
         current_app.extensions["gradlab.storage"].log_query(
-            question=question, lang=result["lang"], top_entry=(result["answer"] or {}).get("id"),
-            confidence=result["confidence"], answered=result["answered"],
+            question=question,
+            lang=result["lang"],
+            top_entry=(result["answer"] or {}).get("id"),
+            confidence=result["confidence"],
+            answered=result["answered"],
             latency_ms=(time.perf_counter() - start) * 1000,
         )
     return jsonify(result)
@@ -111,8 +114,13 @@ def parse_feedback(data: dict, max_chars: int) -> dict:
     comment = data.get("comment") or ""
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
         raise ApiError(400, f"'comment' must be a string of at most {MAX_COMMENT_CHARS} characters")
-    return {"question": question.strip(), "entry_id": entry_id, "confidence": confidence, "vote": vote,
-            "comment": comment.strip()}
+    return {
+        "question": question.strip(),
+        "entry_id": entry_id,
+        "confidence": confidence,
+        "vote": vote,
+        "comment": comment.strip(),
+    }
 
 
 @bp.post("/feedback")
@@ -129,7 +137,9 @@ def feedback():
 def entries():
     lang = query_lang()
     kb = engine().kb
-    return jsonify({"entries": [{**entry_ref(engine(), e.id, lang), "demo": e.demo or None} for e in kb.entries.values()]})
+    return jsonify(
+        {"entries": [{**entry_ref(engine(), e.id, lang), "demo": e.demo or None} for e in kb.entries.values()]}
+    )
 
 
 @bp.get("/entries/<entry_id>")

@@ -60,7 +60,6 @@ def main() -> None:
 def ask(question: str, lang: str, as_json: bool) -> None:
     """Answer QUESTION from the knowledge base."""
     from service.answer import answer_question
-
     from service.demo_results import result_dir
 
     engine = load_engine()
@@ -98,8 +97,14 @@ def entries(as_json: bool, lang: str) -> None:
     except KnowledgeError as exc:
         fail_on_knowledge(exc)
     rows = [
-        {"id": e.id, "title": {"en": e.title.en, "zh": e.title.zh}, "demo": e.demo or None, "related": e.related,
-         "phrasings": {"en": len(e.phrasings.en), "zh": len(e.phrasings.zh)}, "references": e.references}
+        {
+            "id": e.id,
+            "title": {"en": e.title.en, "zh": e.title.zh},
+            "demo": e.demo or None,
+            "related": e.related,
+            "phrasings": {"en": len(e.phrasings.en), "zh": len(e.phrasings.zh)},
+            "references": e.references,
+        }
         for e in kb.entries.values()
     ]
     if as_json:
@@ -171,8 +176,10 @@ def demo_run(name: str, args: tuple[str, ...]) -> None:
 def index() -> None:
     """Rebuild the dense index now, with a progress bar."""
     engine = load_engine(force_index=True)
-    click.echo(f"Indexed {engine.dense.index.ntotal} texts of {len(engine.kb)} entries with {engine.embedder.name} "
-               f"in {engine.timings.get('index_build_s', 0):.2f} s (model load {engine.timings.get('model_load_s', 0):.2f} s).")
+    click.echo(
+        f"Indexed {engine.dense.index.ntotal} texts of {len(engine.kb)} entries with {engine.embedder.name} "
+        f"in {engine.timings.get('index_build_s', 0):.2f} s (model load {engine.timings.get('model_load_s', 0):.2f} s)."
+    )
 
 
 @main.command()
@@ -258,9 +265,11 @@ def report_unanswered(limit: int, as_json: bool) -> None:
         click.echo("No declined or low-confidence questions logged.")
         return
     for g in groups:
-        click.echo(f"{g['count']:>4}x  {g['example']}  (declined {g['declined']}, mean confidence "
-                   f"{g['mean_confidence']:.2f}, closest {g['closest_entry']}, feedback +{g['feedback']['up']} "
-                   f"-{g['feedback']['down']})")
+        click.echo(
+            f"{g['count']:>4}x  {g['example']}  (declined {g['declined']}, mean confidence "
+            f"{g['mean_confidence']:.2f}, closest {g['closest_entry']}, feedback +{g['feedback']['up']} "
+            f"-{g['feedback']['down']})"
+        )
         for q in g["questions"][1:4]:
             click.echo(f"        ~ {q}")
 
@@ -275,7 +284,9 @@ def calibrate(file: Path | None) -> None:
     engine = load_engine()
     calibration, cv = fit_calibration(engine, read_questions(file or DEV_SET))
     CALIBRATION_FILE.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
-    click.echo(f"wrote {CALIBRATION_FILE}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):")
+    click.echo(
+        f"wrote {CALIBRATION_FILE}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):"
+    )
     for mode, by_threshold in cv.items():
         cells = [f"{t}: {f['false_decline']:.1%} / {f['decline_off_topic']:.1%}" for t, f in by_threshold.items()]
         click.echo(f"{mode:<8} " + "  ".join(cells))

@@ -43,7 +43,9 @@ def load_result(data_dir: Path | str, name: str) -> dict | None:
 
 
 def build_results(
-    data_dir: Path | str, names: tuple[str, ...] = demos.DEMOS, force: bool = False,
+    data_dir: Path | str,
+    names: tuple[str, ...] = demos.DEMOS,
+    force: bool = False,
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, str]:
     """Run each demo whose cached result is missing or stale; return name -> 'cached' | 'ran' | 'failed: …'."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from service.settings import BUNDLED_MODEL
 
-
 CHINESE_PROBE = "循环神经网络中的梯度消失与梯度爆炸"
 
 

@@ -42,8 +42,12 @@ class Engine:
 
     @classmethod
     def load(
-        cls, settings: dict, embedder: Embedder | None = None, force_index: bool = False,
-        progress: Callable[[int, int], None] | None = None, calibration: Calibration | None = None,
+        cls,
+        settings: dict,
+        embedder: Embedder | None = None,
+        force_index: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        calibration: Calibration | None = None,
     ) -> Engine:
         """Validate the knowledge base, load the model, and load (or build when stale) the indexes."""
         timings = {}
@@ -57,7 +61,12 @@ class Engine:
             timings["model_load_s"] = time.perf_counter() - start
         start = time.perf_counter()
         dense, rebuilt = load_or_build(
-            kb, glossary, embedder, Path(settings["DATA_DIR"]) / "index", force=force_index, progress=progress,
+            kb,
+            glossary,
+            embedder,
+            Path(settings["DATA_DIR"]) / "index",
+            force=force_index,
+            progress=progress,
             approximate_above=settings["APPROXIMATE_ABOVE"],
         )
         timings["index_build_s" if rebuilt else "index_load_s"] = time.perf_counter() - start

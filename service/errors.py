@@ -13,9 +13,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.error = error or {400: "bad_request", 404: "not_found", 415: "unsupported_media_type"}.get(
-            status, "error"
-        )
+        self.error = error or {400: "bad_request", 404: "not_found", 415: "unsupported_media_type"}.get(status, "error")
 
 
 def error_response(status: int, error: str, message: str):

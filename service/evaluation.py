@@ -30,8 +30,10 @@ def read_questions(path: Path | str) -> list[dict]:
             row = json.loads(line)
         except ValueError as exc:
             raise ValueError(f"{path}:{n}: not JSON ({exc})") from None
-        if not isinstance(row.get("question"), str) or row.get("lang") not in ("en", "zh") or not isinstance(
-            row.get("expected"), list
+        if (
+            not isinstance(row.get("question"), str)
+            or row.get("lang") not in ("en", "zh")
+            or not isinstance(row.get("expected"), list)
         ):
             raise ValueError(f"{path}:{n}: needs question (str), lang (en|zh) and expected (list of ids)")
         rows.append(row)
@@ -83,12 +85,21 @@ def evaluate_modes(engine: Engine, rows: list[dict]) -> dict:
 
 def format_report(report: dict) -> str:
     """Render the evaluation as a text table."""
-    header = f"{'mode':<8} {'lang':<4} {'n':>4} {'top-1':>7} {'top-3':>7} {'MRR':>7} {'false-decl':>10} {'off-n':>5} {'declined':>8}"
-    lines = [f"{report['questions']} questions, confidence threshold {report['min_confidence']}", header, "-" * len(header)]
+    header = (
+        f"{'mode':<8} {'lang':<4} {'n':>4} {'top-1':>7} {'top-3':>7} {'MRR':>7} {'false-decl':>10} "
+        f"{'off-n':>5} {'declined':>8}"
+    )
+    lines = [
+        f"{report['questions']} questions, confidence threshold {report['min_confidence']}",
+        header,
+        "-" * len(header),
+    ]
     for mode, langs in report["modes"].items():
         for lang, m in langs.items():
+
             def pct(v):
                 return "   -" if v is None else f"{100 * v:6.1f}%"
+
             lines.append(
                 f"{mode:<8} {lang:<4} {m['on_topic']:>4} {pct(m['top1']):>7} {pct(m['top3']):>7} "
                 f"{m['mrr'] if m['mrr'] is not None else '-':>7} {pct(m['false_decline']):>10} {m['off_topic']:>5} "

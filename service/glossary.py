@@ -92,4 +92,9 @@ def load_glossary(path: Path | str) -> Glossary:
             generic.add(row["en"])
     pairs.sort(key=lambda pair: -len(pair[0]))
     text.add_words([zh for zh, _ in pairs])
-    return Glossary(pairs=tuple(pairs), canonical=tuple(canonical), generic=frozenset(generic), digest=hashlib.sha256(raw).hexdigest())
+    return Glossary(
+        pairs=tuple(pairs),
+        canonical=tuple(canonical),
+        generic=frozenset(generic),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )

@@ -68,12 +68,21 @@ def index_texts(kb: KnowledgeBase, glossary: Glossary, reads_chinese: bool = Fal
 
 def manifest_for(kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, approximate_above: int) -> dict:
     """Describe what an index was built from; a different manifest means the index is stale."""
-    return {"format": FORMAT, "model": embedder.name, "knowledge": kb.content_hash, "glossary": glossary.digest,
-            "approximate_above": approximate_above, "reads_chinese": embedder.reads_chinese}
+    return {
+        "format": FORMAT,
+        "model": embedder.name,
+        "knowledge": kb.content_hash,
+        "glossary": glossary.digest,
+        "approximate_above": approximate_above,
+        "reads_chinese": embedder.reads_chinese,
+    }
 
 
 def build_index(
-    kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, progress: Callable[[int, int], None] | None = None,
+    kb: KnowledgeBase,
+    glossary: Glossary,
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
     approximate_above: int = 50_000,
 ) -> DenseIndex:
     """Embed every text in batches and put the vectors in an inner-product index (exact while small)."""
@@ -117,8 +126,13 @@ def load_index(folder: Path, expected: dict) -> DenseIndex | None:
 
 
 def load_or_build(
-    kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, folder: Path, force: bool = False,
-    progress: Callable[[int, int], None] | None = None, approximate_above: int = 50_000,
+    kb: KnowledgeBase,
+    glossary: Glossary,
+    embedder: Embedder,
+    folder: Path,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    approximate_above: int = 50_000,
 ) -> tuple[DenseIndex, bool]:
     """Return (index, rebuilt): the saved index when fresh, else a new one, saved for next time."""
     if not force:
@@ -129,6 +143,9 @@ def load_or_build(
     try:
         save_index(dense, folder)
     except OSError as exc:  # serve from memory; the next start rebuilds
-        log.warning("could not save the index to %s (%s); serving it from memory. Fix: make GRADLAB_DATA_DIR "
-                    "a writable folder", folder, exc)
+        log.warning(
+            "could not save the index to %s (%s); serving it from memory. Fix: make GRADLAB_DATA_DIR a writable folder",
+            folder,
+            exc,
+        )
     return dense, True

@@ -30,8 +30,12 @@ DEMO = {
     "type": "object",
     "required": ["name", "title", "claim", "command", "cli_command", "source", "result"],
     "properties": {
-        "name": {"type": "string"}, "title": {"type": "string"}, "claim": {"type": "string"},
-        "command": {"type": "string"}, "cli_command": {"type": "string"}, "source": {"type": "string"},
+        "name": {"type": "string"},
+        "title": {"type": "string"},
+        "claim": {"type": "string"},
+        "command": {"type": "string"},
+        "cli_command": {"type": "string"},
+        "source": {"type": "string"},
         "plot_url": {"type": ["string", "null"]},
         "result": {"type": ["object", "null"]},
     },
@@ -40,8 +44,11 @@ ENTRY = {
     "type": "object",
     "required": ["id", "title", "summary", "text", "html", "demo", "references"],
     "properties": {
-        "id": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
-        "text": {"type": "string"}, "html": {"type": "string"},
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "summary": {"type": "string"},
+        "text": {"type": "string"},
+        "html": {"type": "string"},
         "demo": {"oneOf": [{"$ref": "#/components/schemas/Demo"}, {"type": "null"}]},
         "references": {"type": "array", "items": {"type": "string"}},
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
@@ -97,8 +104,12 @@ def errors(*codes: int) -> dict:
     return {str(code): json_response("error", ref("Error")) for code in codes}
 
 
-LANG_PARAM = {"name": "lang", "in": "query", "required": False,
-              "schema": {"type": "string", "enum": ["en", "zh"], "default": "en"}}
+LANG_PARAM = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["en", "zh"], "default": "en"},
+}
 
 
 def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> dict:
@@ -111,65 +122,132 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
         feedback_request["properties"]["entry_id"]["enum"] = [*entry_ids, None]
     return {
         "openapi": "3.1.0",
-        "info": {"title": "gradlab", "version": "0.1.0",
-                 "description": "Bilingual answers about RNN, CNN, GRU and LSTM, each backed by a runnable demo."},
-        "paths": {
-            "/api/ask": {"post": {
-                "summary": "Answer a question, or decline with suggestions",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("AskRequest")}}},
-                "responses": {"200": json_response("the answer", ref("Answer")), **errors(400, 413, 415, 429)},
-            }},
-            "/api/feedback": {"post": {
-                "summary": "Record a vote and optional comment on an answer",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("FeedbackRequest")}}},
-                "responses": {
-                    "201": json_response("stored", {"type": "object", "required": ["ok", "id"],
-                                                    "properties": {"ok": {"type": "boolean"}, "id": {"type": "integer"}}}),
-                    **errors(400, 413, 415, 429, 503),
-                },
-            }},
-            "/api/entries": {"get": {
-                "summary": "List the knowledge entries", "parameters": [LANG_PARAM],
-                "responses": {"200": json_response("entries", {"type": "object", "required": ["entries"], "properties": {
-                    "entries": {"type": "array", "items": ref("EntryRef")}}}), **errors(400)},
-            }},
-            "/api/entries/{entry_id}": {"get": {
-                "summary": "One knowledge entry",
-                "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                               LANG_PARAM],
-                "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
-            }},
-            "/api/demos": {"get": {
-                "summary": "List the demos with their measured results", "parameters": [LANG_PARAM],
-                "responses": {"200": json_response("demos", {"type": "object", "required": ["demos"], "properties": {
-                    "demos": {"type": "array", "items": ref("Demo")}}}), **errors(400)},
-            }},
-            "/api/demos/{name}": {"get": {
-                "summary": "One demo",
-                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-                               LANG_PARAM],
-                "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404)},
-            }},
-            "/api/demos/{name}/plot.png": {"get": {
-                "summary": "The demo's plot from its built result",
-                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(404)},
-            }},
-            "/admin/reload": {"post": {
-                "summary": "Swap in the edited knowledge base and index (Authorization: Bearer token)",
-                "responses": {"200": json_response("reloaded", {"type": "object"}),
-                              "422": json_response("invalid knowledge base; the last good one keeps serving",
-                                                   {"type": "object"}),
-                              **errors(401, 404, 429)},
-            }},
-            "/healthz": {"get": {"summary": "Alive", "responses": {"200": json_response("ok", {"type": "object"})}}},
-            "/readyz": {"get": {"summary": "Model and index loaded",
-                                "responses": {"200": json_response("ready", {"type": "object"}), **errors(503)}}},
-            "/openapi.json": {"get": {"summary": "This document",
-                                      "responses": {"200": json_response("OpenAPI", {"type": "object"})}}},
+        "info": {
+            "title": "gradlab",
+            "version": "0.1.0",
+            "description": "Bilingual answers about RNN, CNN, GRU and LSTM, each backed by a runnable demo.",
         },
-        "components": {"schemas": {
-            "Error": ERROR, "EntryRef": ENTRY_REF, "Demo": DEMO, "Entry": ENTRY, "Answer": ANSWER,
-            "AskRequest": ask_request, "FeedbackRequest": feedback_request,
-        }},
+        "paths": {
+            "/api/ask": {
+                "post": {
+                    "summary": "Answer a question, or decline with suggestions",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": ref("AskRequest")}}},
+                    "responses": {"200": json_response("the answer", ref("Answer")), **errors(400, 413, 415, 429)},
+                }
+            },
+            "/api/feedback": {
+                "post": {
+                    "summary": "Record a vote and optional comment on an answer",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": ref("FeedbackRequest")}},
+                    },
+                    "responses": {
+                        "201": json_response(
+                            "stored",
+                            {
+                                "type": "object",
+                                "required": ["ok", "id"],
+                                "properties": {"ok": {"type": "boolean"}, "id": {"type": "integer"}},
+                            },
+                        ),
+                        **errors(400, 413, 415, 429, 503),
+                    },
+                }
+            },
+            "/api/entries": {
+                "get": {
+                    "summary": "List the knowledge entries",
+                    "parameters": [LANG_PARAM],
+                    "responses": {
+                        "200": json_response(
+                            "entries",
+                            {
+                                "type": "object",
+                                "required": ["entries"],
+                                "properties": {"entries": {"type": "array", "items": ref("EntryRef")}},
+                            },
+                        ),
+                        **errors(400),
+                    },
+                }
+            },
+            "/api/entries/{entry_id}": {
+                "get": {
+                    "summary": "One knowledge entry",
+                    "parameters": [
+                        {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        LANG_PARAM,
+                    ],
+                    "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
+                }
+            },
+            "/api/demos": {
+                "get": {
+                    "summary": "List the demos with their measured results",
+                    "parameters": [LANG_PARAM],
+                    "responses": {
+                        "200": json_response(
+                            "demos",
+                            {
+                                "type": "object",
+                                "required": ["demos"],
+                                "properties": {"demos": {"type": "array", "items": ref("Demo")}},
+                            },
+                        ),
+                        **errors(400),
+                    },
+                }
+            },
+            "/api/demos/{name}": {
+                "get": {
+                    "summary": "One demo",
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                        LANG_PARAM,
+                    ],
+                    "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404)},
+                }
+            },
+            "/api/demos/{name}/plot.png": {
+                "get": {
+                    "summary": "The demo's plot from its built result",
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(404)},
+                }
+            },
+            "/admin/reload": {
+                "post": {
+                    "summary": "Swap in the edited knowledge base and index (Authorization: Bearer token)",
+                    "responses": {
+                        "200": json_response("reloaded", {"type": "object"}),
+                        "422": json_response(
+                            "invalid knowledge base; the last good one keeps serving", {"type": "object"}
+                        ),
+                        **errors(401, 404, 429),
+                    },
+                }
+            },
+            "/healthz": {"get": {"summary": "Alive", "responses": {"200": json_response("ok", {"type": "object"})}}},
+            "/readyz": {
+                "get": {
+                    "summary": "Model and index loaded",
+                    "responses": {"200": json_response("ready", {"type": "object"}), **errors(503)},
+                }
+            },
+            "/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": json_response("OpenAPI", {"type": "object"})}}
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": ERROR,
+                "EntryRef": ENTRY_REF,
+                "Demo": DEMO,
+                "Entry": ENTRY,
+                "Answer": ANSWER,
+                "AskRequest": ask_request,
+                "FeedbackRequest": feedback_request,
+            }
+        },
     }

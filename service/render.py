@@ -14,7 +14,6 @@ import latex2mathml.converter
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-
 # latex2mathml leaves a sized norm bar (\Big\|) as literal text; a plain \| renders as the norm sign
 SIZED_NORM = re.compile(r"\\[bB]igg?[lr]?\\\|")
 
@@ -30,8 +29,10 @@ def render_math(content: str, options: dict) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").use(
-        dollarmath_plugin, renderer=render_math, allow_space=True, double_inline=True
+    return (
+        MarkdownIt("commonmark", {"html": False, "linkify": False})
+        .enable("table")
+        .use(dollarmath_plugin, renderer=render_math, allow_space=True, double_inline=True)
     )
 
 

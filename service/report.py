@@ -22,8 +22,9 @@ def similarity(a_vec: np.ndarray, b_vec: np.ndarray, a_tokens: set[str], b_token
     return max(float(a_vec @ b_vec), jaccard)
 
 
-def unanswered(storage: Storage, engine: Engine, low_confidence: float | None = None, limit: int = 20,
-               same_topic: float = 0.75) -> list[dict]:
+def unanswered(
+    storage: Storage, engine: Engine, low_confidence: float | None = None, limit: int = 20, same_topic: float = 0.75
+) -> list[dict]:
     """Return groups of declined or low-confidence questions, most asked first, with feedback counts."""
     low = engine.settings["MIN_CONFIDENCE"] + 0.1 if low_confidence is None else low_confidence
     rows = [r for r in storage.query_rows() if not r["answered"] or r["confidence"] < low]
@@ -37,9 +38,11 @@ def unanswered(storage: Storage, engine: Engine, low_confidence: float | None = 
     vectors = engine.embedder.encode(keys)  # (n_questions, dim), unit rows
     tokens = [set(text.tokenize(k)) for k in keys]
     groups: list[dict] = []
-    for i, key in enumerate(keys):
-        home = next((g for g in groups if similarity(vectors[g["rep"]], vectors[i], tokens[g["rep"]], tokens[i])
-                     >= same_topic), None)
+    for i in range(len(keys)):
+        home = next(
+            (g for g in groups if similarity(vectors[g["rep"]], vectors[i], tokens[g["rep"]], tokens[i]) >= same_topic),
+            None,
+        )
         if home is None:
             home = {"rep": i, "members": []}
             groups.append(home)
@@ -49,15 +52,20 @@ def unanswered(storage: Storage, engine: Engine, low_confidence: float | None = 
         members = [keys[i] for i in g["members"]]
         logged = [r for k in members for r in by_question[k]]
         top_entries = Counter(r["top_entry"] for r in logged if r["top_entry"])
-        report.append({
-            "example": by_question[members[0]][0]["question"],
-            "count": len(logged),
-            "questions": [by_question[k][0]["question"] for k in members],
-            "langs": sorted({r["lang"] for r in logged}),
-            "declined": sum(1 for r in logged if not r["answered"]),
-            "mean_confidence": round(float(np.mean([r["confidence"] for r in logged])), 3),
-            "closest_entry": top_entries.most_common(1)[0][0] if top_entries else None,
-            "feedback": {"up": sum(votes[(k, "up")] for k in members), "down": sum(votes[(k, "down")] for k in members)},
-        })
+        report.append(
+            {
+                "example": by_question[members[0]][0]["question"],
+                "count": len(logged),
+                "questions": [by_question[k][0]["question"] for k in members],
+                "langs": sorted({r["lang"] for r in logged}),
+                "declined": sum(1 for r in logged if not r["answered"]),
+                "mean_confidence": round(float(np.mean([r["confidence"] for r in logged])), 3),
+                "closest_entry": top_entries.most_common(1)[0][0] if top_entries else None,
+                "feedback": {
+                    "up": sum(votes[(k, "up")] for k in members),
+                    "down": sum(votes[(k, "down")] for k in members),
+                },
+            }
+        )
     report.sort(key=lambda g: (-g["count"], -g["feedback"]["down"]))
     return report[:limit]

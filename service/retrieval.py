@@ -72,8 +72,16 @@ class Candidate:
 class Retriever:
     """Rank knowledge entries for a question."""
 
-    def __init__(self, kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, dense: DenseIndex,
-                 lexical: LexicalIndex, calibration: Calibration, cache_size: int = 1024):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        glossary: Glossary,
+        embedder: Embedder,
+        dense: DenseIndex,
+        lexical: LexicalIndex,
+        calibration: Calibration,
+        cache_size: int = 1024,
+    ):
         self.kb, self.glossary, self.embedder = kb, glossary, embedder
         self.dense, self.lexical, self.calibration = dense, lexical, calibration
         self.ids = lexical.ids

@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 queries = sa.Table(
-    "queries", metadata,
+    "queries",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("question", sa.Text, nullable=False),
@@ -28,7 +29,8 @@ queries = sa.Table(
 )
 
 feedback = sa.Table(
-    "feedback", metadata,
+    "feedback",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("question", sa.Text, nullable=False),
@@ -52,7 +54,7 @@ def database_url(setting: str) -> str:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Storage:
@@ -73,15 +75,23 @@ class Storage:
             self.ready = False
         return self.ready
 
-    def log_query(self, *, question: str, lang: str, top_entry: str | None, confidence: float, answered: bool,
-                  latency_ms: float) -> bool:
+    def log_query(
+        self, *, question: str, lang: str, top_entry: str | None, confidence: float, answered: bool, latency_ms: float
+    ) -> bool:
         """Record one question; return False instead of raising when the database is unusable."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(queries.insert().values(
-                    created_at=now(), question=question, lang=lang, top_entry=top_entry,
-                    confidence=confidence, answered=answered, latency_ms=latency_ms,
-                ))
+                conn.execute(
+                    queries.insert().values(
+                        created_at=now(),
+                        question=question,
+                        lang=lang,
+                        top_entry=top_entry,
+                        confidence=confidence,
+                        answered=answered,
+                        latency_ms=latency_ms,
+                    )
+                )
             return True
         except sa.exc.SQLAlchemyError as exc:
             if not self.ready or "no such table" in str(exc):
@@ -89,15 +99,22 @@ class Storage:
             log.warning("query not logged (%s)", exc.__class__.__name__)
             return False
 
-    def add_feedback(self, *, question: str, entry_id: str | None, confidence: float | None, vote: str,
-                     comment: str) -> int:
+    def add_feedback(
+        self, *, question: str, entry_id: str | None, confidence: float | None, vote: str, comment: str
+    ) -> int:
         """Store one feedback row and return its id; raise StorageError when it cannot be stored."""
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(feedback.insert().values(
-                    created_at=now(), question=question, entry_id=entry_id, confidence=confidence, vote=vote,
-                    comment=comment,
-                ))
+                result = conn.execute(
+                    feedback.insert().values(
+                        created_at=now(),
+                        question=question,
+                        entry_id=entry_id,
+                        confidence=confidence,
+                        vote=vote,
+                        comment=comment,
+                    )
+                )
                 return int(result.inserted_primary_key[0])
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"feedback could not be stored ({exc.__class__.__name__})") from exc

@@ -26,16 +26,19 @@ class GradlabServer(BaseApplication):
 def serve_production(app: Flask, host: str, port: int) -> None:
     """Serve ``app`` with gunicorn: workers and threads from the settings, graceful shutdown on SIGTERM."""
     settings = load_settings()
-    GradlabServer(app, {
-        "bind": f"{host}:{port}",
-        "workers": settings["WORKERS"],
-        "threads": settings["THREADS"],
-        "worker_class": "gthread",
-        "preload_app": True,
-        "graceful_timeout": 10,
-        "timeout": 60,
-        "accesslog": "-",
-    }).run()
+    GradlabServer(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": settings["WORKERS"],
+            "threads": settings["THREADS"],
+            "worker_class": "gthread",
+            "preload_app": True,
+            "graceful_timeout": 10,
+            "timeout": 60,
+            "accesslog": "-",
+        },
+    ).run()
 
 
 def __getattr__(name: str):

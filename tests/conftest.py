@@ -53,8 +53,9 @@ def fake_engine(tmp_path_factory, fake_embedder) -> Engine:
 
 @pytest.fixture()
 def app(fake_engine, tmp_path):
-    return create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "test.sqlite3")},
-                      engine=fake_engine)
+    return create_app(
+        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "test.sqlite3")}, engine=fake_engine
+    )
 
 
 @pytest.fixture()
@@ -86,8 +87,9 @@ def real_engine(real_data_dir) -> Engine:
 
 @pytest.fixture()
 def real_client(real_engine, tmp_path):
-    app = create_app({"DATA_DIR": real_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "real.sqlite3")},
-                     engine=real_engine)
+    app = create_app(
+        {"DATA_DIR": real_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "real.sqlite3")}, engine=real_engine
+    )
     return app.test_client()
 
 
@@ -140,10 +142,27 @@ def postgres_url():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "gradlab"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "start",
-                    "-o", f"-k {root} -p {port} -c listen_addresses=''"], check=True, capture_output=True)
+    subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "gradlab"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+            "-o",
+            f"-k {root} -p {port} -c listen_addresses=''",
+        ],
+        check=True,
+        capture_output=True,
+    )
     yield f"postgresql+psycopg://gradlab@/postgres?host={root}&port={port}"
     subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
     shutil.rmtree(root, ignore_errors=True)

@@ -76,7 +76,9 @@ def test_ask_rejects_malformed_bodies(client, data, content_type, status, fragme
 
 
 def test_oversized_body_gets_413(client):
-    assert_error(client.post("/api/ask", data=json.dumps({"question": "x" * 20000}), content_type="application/json"), 413)
+    assert_error(
+        client.post("/api/ask", data=json.dumps({"question": "x" * 20000}), content_type="application/json"), 413
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,10 +141,16 @@ def test_responses_carry_a_content_security_policy(client):
 
 
 def test_feedback_is_stored_with_question_entry_and_confidence(client, app):
-    response = client.post("/api/feedback", json={
-        "question": "<script>alert(1)</script> why nan?", "entry_id": "nan-loss", "confidence": 0.8,
-        "vote": "down", "comment": "<img src=x onerror=alert(1)>",
-    })
+    response = client.post(
+        "/api/feedback",
+        json={
+            "question": "<script>alert(1)</script> why nan?",
+            "entry_id": "nan-loss",
+            "confidence": 0.8,
+            "vote": "down",
+            "comment": "<img src=x onerror=alert(1)>",
+        },
+    )
     assert response.status_code == 201
     rows = app.extensions["gradlab.storage"].feedback_rows()
     assert rows[-1]["question"] == "<script>alert(1)</script> why nan?"
@@ -169,7 +177,16 @@ def test_every_question_is_logged_without_the_client_address(client, app):
     ask(client, question="what is a receptive field")
     rows = app.extensions["gradlab.storage"].query_rows()
     assert rows[-1]["question"] == "what is a receptive field"
-    assert set(rows[-1]) == {"id", "created_at", "question", "lang", "top_entry", "confidence", "answered", "latency_ms"}
+    assert set(rows[-1]) == {
+        "id",
+        "created_at",
+        "question",
+        "lang",
+        "top_entry",
+        "confidence",
+        "answered",
+        "latency_ms",
+    }
 
 
 def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
@@ -177,7 +194,9 @@ def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
 
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder should be")
-    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
-                     engine=fake_engine)
+    app = create_app(
+        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
+        engine=fake_engine,
+    )
     response = app.test_client().post("/api/ask", json={"question": "lstm forget gate"})
     assert response.status_code == 200

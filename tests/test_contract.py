@@ -32,8 +32,9 @@ def test_openapi_document_is_valid():
 @pytest.fixture(scope="module")
 def fuzz_app(fake_engine, tmp_path_factory):
     database = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
-    return create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(database), "RATE_LIMIT": ""},
-                      engine=fake_engine)
+    return create_app(
+        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(database), "RATE_LIMIT": ""}, engine=fake_engine
+    )
 
 
 FUZZ_EXAMPLES = int(__import__("os").environ.get("GRADLAB_FUZZ_EXAMPLES", "60"))  # per operation
@@ -46,8 +47,13 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                  derandomize=True)  # the same cases every run: CI must not flip on luck
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )  # the same cases every run: CI must not flip on luck
         def check(case):
             nonlocal cases
             cases += 1
@@ -58,8 +64,14 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
 
 
 def test_rate_limit_answers_429_with_retry_after(fake_engine, tmp_path):
-    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "db.sqlite3"),
-                      "RATE_LIMIT": "2/minute"}, engine=fake_engine)
+    app = create_app(
+        {
+            "DATA_DIR": fake_engine.settings["DATA_DIR"],
+            "DATABASE": str(tmp_path / "db.sqlite3"),
+            "RATE_LIMIT": "2/minute",
+        },
+        engine=fake_engine,
+    )
     client = app.test_client()
     for _ in range(2):
         assert client.post("/api/ask", json={"question": "lstm"}).status_code == 200
@@ -70,7 +82,13 @@ def test_rate_limit_answers_429_with_retry_after(fake_engine, tmp_path):
 
 
 def test_rate_limit_does_not_apply_to_health_checks(fake_engine, tmp_path):
-    app = create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "db.sqlite3"),
-                      "RATE_LIMIT": "1/minute"}, engine=fake_engine)
+    app = create_app(
+        {
+            "DATA_DIR": fake_engine.settings["DATA_DIR"],
+            "DATABASE": str(tmp_path / "db.sqlite3"),
+            "RATE_LIMIT": "1/minute",
+        },
+        engine=fake_engine,
+    )
     client = app.test_client()
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))

@@ -10,8 +10,11 @@ pytestmark = pytest.mark.slow
     [
         ("如何理解RNN和CNN中的梯度消失和梯度爆炸,如何解决?", "vanishing-exploding-overview", "zh"),
         ("RNN 和 CNN 里梯度消失、梯度爆炸到底是怎么回事？有什么解决办法", "vanishing-exploding-overview", "zh"),
-        ("How should I understand vanishing and exploding gradients in RNNs and CNNs, and how do I fix them?",
-         "vanishing-exploding-overview", "en"),
+        (
+            "How should I understand vanishing and exploding gradients in RNNs and CNNs, and how do I fix them?",
+            "vanishing-exploding-overview",
+            "en",
+        ),
         ("GRU 和 LSTM 的全称是什么, 和 RNN、CNN 什么关系?", "names-and-family", "zh"),
         ("GRU、LSTM 英文全稱是甚麼？跟 RNN 和 CNN 有什麼關係", "names-and-family", "zh"),
         ("What are the full names of GRU and LSTM, and how do they relate to RNN and CNN?", "names-and-family", "en"),
@@ -95,8 +98,9 @@ def test_production_server_answers_and_shuts_down_gracefully(real_data_dir, tmp_
         port = s.getsockname()[1]
     gradlab = Path(sys.executable).parent / "gradlab"
     env = {**os.environ, "GRADLAB_DATA_DIR": str(real_data_dir), "GRADLAB_DATABASE": str(tmp_path / "db.sqlite3")}
-    server = subprocess.Popen([str(gradlab), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(gradlab), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -108,8 +112,9 @@ def test_production_server_answers_and_shuts_down_gracefully(real_data_dir, tmp_
             except OSError:
                 assert time.monotonic() < deadline, "server did not become ready"
                 time.sleep(0.2)
-        request = urllib.request.Request(f"{base}/api/ask", json.dumps({"question": "what is BPTT"}).encode(),
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{base}/api/ask", json.dumps({"question": "what is BPTT"}).encode(), {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert json.loads(response.read())["answer"]["id"] == "bptt"
         server.send_signal(signal.SIGTERM)
@@ -138,7 +143,9 @@ def test_another_local_model_folder_is_used_and_its_language_detected(tmp_path, 
     assert engine.dense.manifest["model"] == str(folder)
     assert engine.embedder.reads_chinese is False  # all-MiniLM-L6-v2 maps Chinese to [UNK]
     assert engine.retriever.rank("why do RNN gradients vanish", limit=1)[0].id in {
-        "rnn-vanishing-exploding", "vanishing-exploding-overview"}
+        "rnn-vanishing-exploding",
+        "vanishing-exploding-overview",
+    }
 
 
 def test_every_entrys_own_phrasings_and_titles_retrieve_it_first(real_engine):

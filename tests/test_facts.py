@@ -44,7 +44,11 @@ def refs(entry_id: str) -> str:
         ("gru", "zh", r"h_t\s*=\s*\(1\s*-\s*z_t\)\s*\\odot\s*n_t"),
         # clipping does not fix vanishing; it keeps the direction
         ("gradient-clipping", "en", r"(?i)(does not|doesn't|cannot|can't|does nothing|never)[^.]{0,60}vanish"),
-        ("gradient-clipping", "zh", r"梯度消失[^。]{0,10}(毫无作用|没有作用|无效)|(不能|无法|解决不了|帮不了)[^。]{0,20}梯度消失"),
+        (
+            "gradient-clipping",
+            "zh",
+            r"梯度消失[^。]{0,10}(毫无作用|没有作用|无效)|(不能|无法|解决不了|帮不了)[^。]{0,20}梯度消失",
+        ),
         ("myths", "en", r"(?i)clipping[^.]{0,80}(does not|doesn't|cannot|can't)[^.]{0,40}vanish"),
         ("myths", "en", r"(?i)especially common in CNNs"),
         ("myths", "zh", r"梯度裁剪"),

@@ -14,7 +14,10 @@ def entry_text(entry_id="alpha", related=("beta", "gamma"), demo="gradient_vs_la
     header = {
         "id": entry_id,
         "title": {"en": f"Title {entry_id}", "zh": f"标题 {entry_id}"},
-        "phrasings": {"en": [f"question {i} {entry_id}" for i in range(5)], "zh": [f"问题{i} {entry_id}" for i in range(5)]},
+        "phrasings": {
+            "en": [f"question {i} {entry_id}" for i in range(5)],
+            "zh": [f"问题{i} {entry_id}" for i in range(5)],
+        },
         "demo": demo,
         "related": list(related),
         "references": ["Somebody (2000). A paper."],

@@ -20,8 +20,13 @@ TOKEN = "s3cret-token"
 def setup(tmp_path, fake_embedder):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
-    config = {"KNOWLEDGE_DIR": str(knowledge), "DATA_DIR": str(tmp_path / "data"),
-              "DATABASE": str(tmp_path / "db.sqlite3"), "ADMIN_TOKEN": TOKEN, "RATE_LIMIT": ""}
+    config = {
+        "KNOWLEDGE_DIR": str(knowledge),
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE": str(tmp_path / "db.sqlite3"),
+        "ADMIN_TOKEN": TOKEN,
+        "RATE_LIMIT": "",
+    }
     engine = Engine.load(load_settings(config), embedder=fake_embedder)
     return create_app(config, engine=engine), knowledge, config, engine
 

@@ -5,8 +5,9 @@ from service.storage import Storage
 
 
 def log(storage, question, answered=False, confidence=0.2, lang="en", top_entry=None):
-    storage.log_query(question=question, lang=lang, top_entry=top_entry, confidence=confidence, answered=answered,
-                      latency_ms=10.0)
+    storage.log_query(
+        question=question, lang=lang, top_entry=top_entry, confidence=confidence, answered=answered, latency_ms=10.0
+    )
 
 
 def test_rewordings_of_one_missing_topic_are_grouped_and_counted(fake_engine, tmp_path):
@@ -17,8 +18,13 @@ def test_rewordings_of_one_missing_topic_are_grouped_and_counted(fake_engine, tm
     log(storage, "今天天气怎么样", lang="zh")
     log(storage, "今天天气怎么样", lang="zh")
     log(storage, "what is an lstm", answered=True, confidence=0.95, top_entry="lstm")
-    storage.add_feedback(question="how does transformer self attention work", entry_id=None, confidence=0.2,
-                         vote="down", comment="please add transformers")
+    storage.add_feedback(
+        question="how does transformer self attention work",
+        entry_id=None,
+        confidence=0.2,
+        vote="down",
+        comment="please add transformers",
+    )
     groups = unanswered(storage, fake_engine)
     assert [g["count"] for g in groups] == [4, 2]
     assert groups[0]["feedback"] == {"up": 0, "down": 1}
