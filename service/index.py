@@ -108,9 +108,13 @@ def save_index(dense: DenseIndex, folder: Path) -> None:
 
 def load_index(folder: Path, expected: dict) -> DenseIndex | None:
     """Return the saved index when its manifest equals ``expected``; None when missing, stale or unreadable."""
+    if not (folder / "manifest.json").exists():
+        log.info("no saved index in %s yet; building one", folder)
+        return None
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest != expected:
+            log.info("the index in %s was built from another knowledge base or model; rebuilding", folder)
             return None
         owners = json.loads((folder / "owners.json").read_text())
         index = faiss.read_index(str(folder / "dense.faiss"))
