@@ -21,13 +21,14 @@ build: $(BIN)/gradlab
 serve: build
 	$(BIN)/gradlab serve --host $(HOST) --port $(PORT)
 
-# Debian packages the tests use: Chromium for the browser tests, PostgreSQL for the storage tests.
+# Debian packages the tests use: Chromium for the browser tests, PostgreSQL and Redis for the storage tests.
 test-deps:
-	@if [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/redis-server ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium fonts-noto-cjk fonts-noto-color-emoji postgresql; \
-	else echo "The tests need Debian's chromium and postgresql: sudo apt-get install chromium fonts-noto-cjk postgresql" >&2; \
+			chromium fonts-noto-cjk fonts-noto-color-emoji postgresql redis-server; \
+	else echo "The tests need Debian's chromium, postgresql and redis-server: sudo apt-get install chromium \
+		fonts-noto-cjk postgresql redis-server" >&2; \
 		exit 1; fi
 
 test: $(BIN)/gradlab test-deps

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 
 import demos
 from service.answer import LANGS, answer_question, entry_payload, entry_ref
-from service.demo_results import demo_summary, result_dir
+from service.demo_results import DEMOS_DIR, demo_summary, result_dir
 from service.errors import ApiError
 from service.storage import StorageError
 
@@ -80,6 +80,7 @@ def ask():
     demo = (result["answer"] or {}).get("demo")
     if demo:
         demo["plot_url"] = url_for("api.demo_plot", name=demo["name"]) if demo["result"] else None
+        demo["source_url"] = url_for("api.demo_source", name=demo["name"])
     if settings["LOG_QUERIES"]:
         current_app.extensions["gradlab.storage"].log_query(
             question=question,
@@ -155,6 +156,7 @@ def entry(entry_id: str):
 def demo_payload(name: str, lang: str) -> dict:
     summary = demo_summary(name, lang, engine().demo_records.get(name))
     summary["plot_url"] = url_for("api.demo_plot", name=name) if summary["result"] else None
+    summary["source_url"] = url_for("api.demo_source", name=name)
     return summary
 
 
@@ -170,6 +172,13 @@ def demo(name: str):
     if name not in demos.DEMOS:
         raise ApiError(404, f"no demo is named '{name}'; GET /api/demos lists them")
     return jsonify(demo_payload(name, lang))
+
+
+@bp.get("/demos/<name>/source")
+def demo_source(name: str):
+    if name not in demos.DEMOS:
+        raise ApiError(404, f"no demo is named '{name}'; GET /api/demos lists them")
+    return send_file(DEMOS_DIR / f"{name}.py", mimetype="text/plain", max_age=3600)
 
 
 @bp.get("/demos/<name>/plot.png")

@@ -68,6 +68,7 @@ def ask(question: str, lang: str, as_json: bool) -> None:
     if demo:  # the API gives a URL; a terminal user gets the built plot's path
         plot = result_dir(engine.data_dir, demo["name"]) / "plot.png"
         demo["plot_url"] = str(plot) if demo["result"] else None
+        demo["source_url"] = str(Path(demos.__file__).resolve().parent / f"{demo['name']}.py")
     if as_json:
         echo_json(result)
         return

@@ -37,6 +37,7 @@ DEMO = {
         "cli_command": {"type": "string"},
         "source": {"type": "string"},
         "plot_url": {"type": ["string", "null"]},
+        "source_url": {"type": "string"},
         "result": {"type": ["object", "null"]},
     },
 }
@@ -207,6 +208,16 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                         LANG_PARAM,
                     ],
                     "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404)},
+                }
+            },
+            "/api/demos/{name}/source": {
+                "get": {
+                    "summary": "The demo's source file",
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "Python source", "content": {"text/plain": {}}},
+                        **errors(404),
+                    },
                 }
             },
             "/api/demos/{name}/plot.png": {

@@ -130,6 +130,18 @@ def test_demo_detail_has_claim_and_command(client):
     assert "梯度" in data["claim"]
 
 
+def test_demo_source_is_served_as_text(client):
+    response = client.get("/api/demos/gradient_vs_lag/source")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert "python -m demos.gradient_vs_lag" in response.get_data(as_text=True)
+    assert client.get("/api/demos/gradient_vs_lag").get_json()["source_url"] == "/api/demos/gradient_vs_lag/source"
+
+
+@pytest.mark.parametrize("name", ["../service/settings", "_harness", "%2e%2e%2fservice%2fsettings"])
+def test_only_registered_demo_sources_are_served(client, name):
+    assert_error(client.get(f"/api/demos/{name}/source"), 404)
+
+
 def test_healthz_and_readyz(client, fake_engine):
     assert client.get("/healthz").get_json() == {"ok": True}
     ready = client.get("/readyz").get_json()

@@ -88,6 +88,7 @@ def test_english_question_shows_the_answer_and_the_demo_plot(page):
     plot.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())
     assert card.locator(".demo-metrics dt").count() >= 3
+    assert card.locator("a.src").get_attribute("href") == "/api/demos/gradient_vs_lag/source"
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "chat-en.png"), full_page=True)
 

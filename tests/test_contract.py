@@ -92,3 +92,17 @@ def test_rate_limit_does_not_apply_to_health_checks(fake_engine, tmp_path):
     )
     client = app.test_client()
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+
+
+def test_replicas_share_rate_limit_counters_in_redis(fake_engine, tmp_path, redis_url):
+    config = {
+        "DATA_DIR": fake_engine.settings["DATA_DIR"],
+        "DATABASE": str(tmp_path / "db.sqlite3"),
+        "RATE_LIMIT": "3/minute",
+        "RATE_LIMIT_STORAGE": redis_url,
+    }
+    first, second = (create_app(config, engine=fake_engine).test_client() for _ in range(2))
+    statuses = [
+        client.post("/api/ask", json={"question": "lstm"}).status_code for client in (first, second, first, second)
+    ]
+    assert statuses == [200, 200, 200, 429]

@@ -77,6 +77,9 @@ def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
     cli = json.loads(result.stdout)
     api = real_client.post("/api/ask", json={"question": question}).get_json()
     cli_plot, api_plot = cli["answer"]["demo"].pop("plot_url"), api["answer"]["demo"].pop("plot_url")
+    cli_source, api_source = cli["answer"]["demo"].pop("source_url"), api["answer"]["demo"].pop("source_url")
+    assert api_source == "/api/demos/clipping_exploding/source"
+    assert Path(cli_source).read_text().startswith('"""')
     assert cli == api
     assert api_plot == "/api/demos/clipping_exploding/plot.png"
     assert Path(cli_plot).read_bytes()[:4] == b"\x89PNG"

@@ -103,7 +103,9 @@ function renderDemo(card, demo) {
   card.querySelector(".demo-title").textContent = demo.title;
   card.querySelector(".demo-claim").textContent = demo.claim;
   card.querySelector(".cmd").textContent = demo.command;
-  card.querySelector(".src").textContent = demo.source;
+  const source = card.querySelector(".src");
+  source.textContent = demo.source;
+  if (demo.source_url) source.href = demo.source_url;
   const copy = card.querySelector(".copy");
   copy.addEventListener("click", async () => {
     try {
