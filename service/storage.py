@@ -79,19 +79,9 @@ class Storage:
         self, *, question: str, lang: str, top_entry: str | None, confidence: float, answered: bool, latency_ms: float
     ) -> bool:
         """Record one question; return False instead of raising when the database is unusable."""
+        row = dict(question=question, lang=lang, top_entry=top_entry, confidence=confidence, answered=answered)
         try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    queries.insert().values(
-                        created_at=now(),
-                        question=question,
-                        lang=lang,
-                        top_entry=top_entry,
-                        confidence=confidence,
-                        answered=answered,
-                        latency_ms=latency_ms,
-                    )
-                )
+            self._insert(queries, latency_ms=latency_ms, **row)
             return True
         except sa.exc.SQLAlchemyError as exc:
             if not self.ready or "no such table" in str(exc):
@@ -104,20 +94,17 @@ class Storage:
     ) -> int:
         """Store one feedback row and return its id; raise StorageError when it cannot be stored."""
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(
-                    feedback.insert().values(
-                        created_at=now(),
-                        question=question,
-                        entry_id=entry_id,
-                        confidence=confidence,
-                        vote=vote,
-                        comment=comment,
-                    )
-                )
-                return int(result.inserted_primary_key[0])
+            return self._insert(
+                feedback, question=question, entry_id=entry_id, confidence=confidence, vote=vote, comment=comment
+            )
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"feedback could not be stored ({exc.__class__.__name__})") from exc
+
+    def _insert(self, table: sa.Table, **values) -> int:
+        """Insert one row stamped with the current time, in its own transaction; return its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(table.insert().values(created_at=now(), **values))
+            return int(result.inserted_primary_key[0])
 
     def feedback_rows(self) -> list[dict]:
         with self.engine.connect() as conn:

@@ -63,16 +63,14 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
     assert cases >= 10 * FUZZ_EXAMPLES / 2
 
 
+def limited_client(engine, tmp_path, limit: str, **settings):
+    """Return a test client of an app limited to ``limit`` requests per client."""
+    config = {"DATA_DIR": engine.settings["DATA_DIR"], "DATABASE": str(tmp_path / "db.sqlite3"), "RATE_LIMIT": limit}
+    return create_app({**config, **settings}, engine=engine).test_client()
+
+
 def test_rate_limit_answers_429_with_retry_after(fake_engine, tmp_path):
-    app = create_app(
-        {
-            "DATA_DIR": fake_engine.settings["DATA_DIR"],
-            "DATABASE": str(tmp_path / "db.sqlite3"),
-            "RATE_LIMIT": "2/minute",
-        },
-        engine=fake_engine,
-    )
-    client = app.test_client()
+    client = limited_client(fake_engine, tmp_path, "2/minute")
     for _ in range(2):
         assert client.post("/api/ask", json={"question": "lstm"}).status_code == 200
     response = client.post("/api/ask", json={"question": "lstm"})
@@ -82,26 +80,12 @@ def test_rate_limit_answers_429_with_retry_after(fake_engine, tmp_path):
 
 
 def test_rate_limit_does_not_apply_to_health_checks(fake_engine, tmp_path):
-    app = create_app(
-        {
-            "DATA_DIR": fake_engine.settings["DATA_DIR"],
-            "DATABASE": str(tmp_path / "db.sqlite3"),
-            "RATE_LIMIT": "1/minute",
-        },
-        engine=fake_engine,
-    )
-    client = app.test_client()
+    client = limited_client(fake_engine, tmp_path, "1/minute")
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))
 
 
 def test_replicas_share_rate_limit_counters_in_redis(fake_engine, tmp_path, redis_url):
-    config = {
-        "DATA_DIR": fake_engine.settings["DATA_DIR"],
-        "DATABASE": str(tmp_path / "db.sqlite3"),
-        "RATE_LIMIT": "3/minute",
-        "RATE_LIMIT_STORAGE": redis_url,
-    }
-    first, second = (create_app(config, engine=fake_engine).test_client() for _ in range(2))
+    first, second = (limited_client(fake_engine, tmp_path, "3/minute", RATE_LIMIT_STORAGE=redis_url) for _ in range(2))
     statuses = [
         client.post("/api/ask", json={"question": "lstm"}).status_code for client in (first, second, first, second)
     ]
