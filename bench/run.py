@@ -287,9 +287,10 @@ def main() -> int:
                 f"{row['recall@10']:.3f} |"
             )
     if args.write:
+        command = " ".join(["bench/run.py", *sys.argv[1:]])
         args.write.write_text(
-            "# Performance\n\nProduced by `make bench` (`.venv/bin/python bench/run.py --write "
-            "docs/performance.md`) on the 2-core development machine; one run, medians.\n\n```\n"
+            f"# Performance\n\nProduced by `make bench` (this run: `.venv/bin/python {command}`) on the 2-core "
+            "development machine; one run, medians.\n\n```\n"
             + "\n".join(lines[:2])
             + "\n```\n\n"
             + "\n".join(lines[2:])
