@@ -133,7 +133,7 @@ def fit_models(X: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
-THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
 def fit_calibration(

@@ -10,7 +10,7 @@ from service.evaluation import DEV_SET, evaluate_modes, format_report, read_ques
 pytestmark = pytest.mark.slow
 
 FLOORS = {  # hybrid, per language
-    "en": {"top1": 0.89, "top3": 0.95, "mrr": 0.92, "decline_off_topic": 0.85},
+    "en": {"top1": 0.89, "top3": 0.95, "mrr": 0.92, "decline_off_topic": 0.9},
     "zh": {"top1": 0.87, "top3": 0.94, "mrr": 0.91, "decline_off_topic": 0.90},
 }
 CEILINGS = {"en": {"false_decline": 0.08}, "zh": {"false_decline": 0.05}}
