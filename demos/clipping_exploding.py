@@ -48,6 +48,9 @@ class Config:
     eval_size: int = 256  # held-out sequences for the initial / final loss
 
 
+TRIVIAL_MSE = 1 / 6  # Var(U1 + U2) for two U(0, 1) values: the MSE of always predicting their mean, 1
+
+
 def adding_problem(seq_len: int, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Return inputs (seq_len, batch, 2) of [value, marker] and targets (batch, 1): the marked values' sum."""
     values = torch.rand(seq_len, batch, generator=generator)
@@ -128,7 +131,7 @@ def run(config: Config) -> DemoResult:
         f"{metrics['clipped_initial_loss']:.3g} -> {metrics['clipped_final_loss']:.3g} after {steps} steps"
     )
     series = {name: {"loss": log["loss"], "grad_norm": log["grad_norm"]} for name, log in runs.items()}
-    series.update(max_norm=config.max_norm, trivial_mse=1 / 6)  # 1/6 = Var(U1 + U2), the MSE of predicting 1
+    series.update(max_norm=config.max_norm, trivial_mse=TRIVIAL_MSE)
     return DemoResult(metrics, table, blew_up and clipped_ok, headline, series)
 
 

@@ -20,7 +20,7 @@ from torch import nn
 
 from demos._harness import DemoResult, resolve_device, seed_everything
 from demos._harness import main as harness_main
-from demos.clipping_exploding import adding_problem
+from demos.clipping_exploding import TRIVIAL_MSE, adding_problem
 
 NAME = "clipping_vanishing"
 TITLE = {"en": "Gradient clipping does not fix vanishing gradients", "zh": "梯度裁剪解决不了梯度消失"}
@@ -31,7 +31,6 @@ CLAIM = {
     "zh": "即使做了梯度裁剪，tanh 循环神经网络在加法问题（T = 50）上仍停在平凡解的 MSE 1/6，而 GRU 降到 "
     "0.05 以下：梯度裁剪只把整个梯度乘以同一个系数，已经梯度消失的长程部分依旧消失。",
 }
-TRIVIAL_MSE = 1 / 6  # Var(U1 + U2) for two U(0, 1) values: the MSE of always predicting their mean, 1
 
 
 @dataclasses.dataclass

@@ -79,8 +79,7 @@ def ask():
     result = answer_question(engine(), question, lang=lang, top_k=top_k)
     demo = (result["answer"] or {}).get("demo")
     if demo:
-        demo["plot_url"] = url_for("api.demo_plot", name=demo["name"]) if demo["result"] else None
-        demo["source_url"] = url_for("api.demo_source", name=demo["name"])
+        add_demo_links(demo)
     if settings["LOG_QUERIES"]:
         current_app.extensions["gradlab.storage"].log_query(
             question=question,
@@ -136,28 +135,32 @@ def feedback():
 
 @bp.get("/entries")
 def entries():
-    lang = query_lang()
-    kb = engine().kb
+    lang, eng = query_lang(), engine()
     return jsonify(
-        {"entries": [{**entry_ref(engine(), e.id, lang), "demo": e.demo or None} for e in kb.entries.values()]}
+        {"entries": [{**entry_ref(eng, e.id, lang), "demo": e.demo or None} for e in eng.kb.entries.values()]}
     )
 
 
 @bp.get("/entries/<entry_id>")
 def entry(entry_id: str):
-    lang = query_lang()
-    if entry_id not in engine().kb.entries:
+    lang, eng = query_lang(), engine()
+    if entry_id not in eng.kb.entries:
         raise ApiError(404, f"no entry has id '{entry_id}'; GET /api/entries lists them")
-    payload = entry_payload(engine(), entry_id, lang)
-    payload["related"] = [entry_ref(engine(), rid, lang) for rid in engine().kb.entries[entry_id].related]
+    payload = entry_payload(eng, entry_id, lang)
+    payload["related"] = [entry_ref(eng, rid, lang) for rid in eng.kb.entries[entry_id].related]
     return jsonify(payload)
 
 
-def demo_payload(name: str, lang: str) -> dict:
-    summary = demo_summary(name, lang, engine().demo_records.get(name))
+def add_demo_links(summary: dict) -> dict:
+    """Add the URLs of a demo summary's plot (when built) and source."""
+    name = summary["name"]
     summary["plot_url"] = url_for("api.demo_plot", name=name) if summary["result"] else None
     summary["source_url"] = url_for("api.demo_source", name=name)
     return summary
+
+
+def demo_payload(name: str, lang: str) -> dict:
+    return add_demo_links(demo_summary(name, lang, engine().demo_records.get(name)))
 
 
 @bp.get("/demos")
@@ -183,6 +186,7 @@ def demo_source(name: str):
 
 @bp.get("/demos/<name>/plot.png")
 def demo_plot(name: str):
-    if name not in demos.DEMOS or engine().demo_records.get(name) is None:
+    eng = engine()
+    if name not in demos.DEMOS or eng.demo_records.get(name) is None:
         raise ApiError(404, f"no built plot for demo '{name}'; run 'gradlab build'")
-    return send_file(result_dir(engine().data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)
+    return send_file(result_dir(eng.data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)

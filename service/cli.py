@@ -214,14 +214,8 @@ def show_settings() -> None:
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve the API and the chat page."""
     from service import create_app
-    from service.engine import Engine
 
-    settings = load_settings()
-    try:
-        engine = Engine.load(settings)
-    except KnowledgeError as exc:
-        fail_on_knowledge(exc)
-    app = create_app(engine=engine)
+    app = create_app(engine=load_engine())
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return

@@ -24,11 +24,8 @@ class Glossary:
     canonical: tuple[tuple[str, str], ...]  # (en term, its first zh term), one per glossary row
     generic: frozenset[str]  # English terms that only ask (why, what is), saying nothing about the topic
     digest: str
-
-    def _pattern(self) -> re.Pattern | None:
-        if not self.pairs:
-            return None
-        return re.compile("|".join(re.escape(zh) for zh, _ in self.pairs))
+    lookup: dict[str, str] = dataclasses.field(default_factory=dict)  # zh term -> en term
+    pattern: re.Pattern | None = None  # any zh term, longest first
 
     def to_english(self, question: str) -> str:
         """Replace Chinese terms by their English equivalents and drop the Chinese left over.
@@ -36,15 +33,13 @@ class Glossary:
         Returns "" when nothing topical survives (only question words such as 为什么 / 是什么 were known).
         """
         normalised = text.normalize(question)
-        lookup = dict(self.pairs)
-        pattern = _compiled(self)
         found: list[str] = []
 
         def swap(match: re.Match) -> str:
-            found.append(lookup[match.group(0)])
+            found.append(self.lookup[match.group(0)])
             return f" {found[-1]} "
 
-        replaced = pattern.sub(swap, normalised) if pattern else normalised
+        replaced = self.pattern.sub(swap, normalised) if self.pattern else normalised
         english = " ".join(text.CJK_RUN.sub(" ", replaced).split())
         own_words = text.LATIN_WORD.findall(text.CJK_RUN.sub(" ", normalised))
         if not own_words and all(term in self.generic for term in found):
@@ -64,15 +59,6 @@ class Glossary:
 @functools.lru_cache(maxsize=4096)
 def _en_tokens(term: str) -> tuple[str, ...]:
     return tuple(text.tokenize(term)) or ("\0",)
-
-
-_PATTERNS: dict[str, re.Pattern | None] = {}
-
-
-def _compiled(glossary: Glossary) -> re.Pattern | None:
-    if glossary.digest not in _PATTERNS:
-        _PATTERNS[glossary.digest] = glossary._pattern()
-    return _PATTERNS[glossary.digest]
 
 
 def load_glossary(path: Path | str) -> Glossary:
@@ -97,4 +83,6 @@ def load_glossary(path: Path | str) -> Glossary:
         canonical=tuple(canonical),
         generic=frozenset(generic),
         digest=hashlib.sha256(raw).hexdigest(),
+        lookup=dict(pairs),
+        pattern=re.compile("|".join(re.escape(zh) for zh, _ in pairs)) if pairs else None,
     )

@@ -35,6 +35,7 @@ class LexicalIndex:
     columns: dict[str, int]  # token -> column of ``presence``
     presence: sparse.csc_matrix  # (n_entries, n_tokens), 1 where the entry's document has the token
     glossary: Glossary
+    unknown_weight: float  # idf given to a word no entry has: the rarest known word's
 
     @classmethod
     def build(cls, kb: KnowledgeBase, glossary: Glossary) -> LexicalIndex:
@@ -56,7 +57,15 @@ class LexicalIndex:
                 rows.append(i)
                 cols.append(columns[tok])
         presence = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(columns)))
-        return cls(ids=ids, bm25=bm25, vocab=vocab, columns=columns, presence=presence, glossary=glossary)
+        return cls(
+            ids=ids,
+            bm25=bm25,
+            vocab=vocab,
+            columns=columns,
+            presence=presence,
+            glossary=glossary,
+            unknown_weight=max(vocab.values(), default=1.0),
+        )
 
     def query_tokens(self, question: str) -> list[str]:
         """Return the question's tokens plus glossary expansions, deduplicated in order."""
@@ -71,8 +80,7 @@ class LexicalIndex:
 
     def coverage(self, tokens: list[str]) -> np.ndarray:
         """Return, per entry, the idf-weighted share of the query tokens found in its document."""
-        unknown_weight = max(self.vocab.values(), default=1.0)  # a word no entry has counts as rare
-        weights = {t: self.vocab.get(t, unknown_weight) for t in tokens}
+        weights = {t: self.vocab.get(t, self.unknown_weight) for t in tokens}
         total = sum(weights.values())
         known = [t for t in weights if t in self.columns]
         if not total or not known:

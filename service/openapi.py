@@ -105,6 +105,10 @@ def errors(*codes: int) -> dict:
     return {str(code): json_response("error", ref("Error")) for code in codes}
 
 
+def path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 LANG_PARAM = {
     "name": "lang",
     "in": "query",
@@ -177,7 +181,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "get": {
                     "summary": "One knowledge entry",
                     "parameters": [
-                        {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        path_param("entry_id"),
                         LANG_PARAM,
                     ],
                     "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
@@ -204,7 +208,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "get": {
                     "summary": "One demo",
                     "parameters": [
-                        {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                        path_param("name"),
                         LANG_PARAM,
                     ],
                     "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404)},
@@ -213,7 +217,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             "/api/demos/{name}/source": {
                 "get": {
                     "summary": "The demo's source file",
-                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "parameters": [path_param("name")],
                     "responses": {
                         "200": {"description": "Python source", "content": {"text/plain": {}}},
                         **errors(404),
@@ -223,7 +227,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             "/api/demos/{name}/plot.png": {
                 "get": {
                     "summary": "The demo's plot from its built result",
-                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "parameters": [path_param("name")],
                     "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(404)},
                 }
             },

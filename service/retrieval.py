@@ -22,7 +22,6 @@ from service import text
 from service.embedder import Embedder
 from service.glossary import Glossary
 from service.index import DenseIndex
-from service.knowledge import KnowledgeBase
 from service.lexical import LexicalIndex
 
 MODES = ("dense", "lexical", "hybrid")
@@ -74,7 +73,6 @@ class Retriever:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
         glossary: Glossary,
         embedder: Embedder,
         dense: DenseIndex,
@@ -82,7 +80,7 @@ class Retriever:
         calibration: Calibration,
         cache_size: int = 1024,
     ):
-        self.kb, self.glossary, self.embedder = kb, glossary, embedder
+        self.glossary, self.embedder = glossary, embedder
         self.dense, self.lexical, self.calibration = dense, lexical, calibration
         self.ids = lexical.ids
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
@@ -121,7 +119,6 @@ class Retriever:
             "dense": self.dense_scores(question),
             "bm25": bm25 / top if top > 0 else bm25,
             "coverage": self.lexical.coverage(tokens),
-            "bm25_raw": bm25,
         }
 
     def rank(self, question: str, mode: str = "hybrid", limit: int = 10) -> list[Candidate]:
