@@ -155,7 +155,7 @@ def throughput(server: Server, concurrency: int, total: int) -> tuple[float, int
 def model_load_seconds() -> float:
     """Time a fresh process importing sentence-transformers and loading the model (what any start pays)."""
     code = (
-        "import time; t = time.perf_counter(); from service.embedder import SentenceTransformerEmbedder; "
+        "import time; t = time.perf_counter(); from gradlab.retrieval.embedder import SentenceTransformerEmbedder; "
         "SentenceTransformerEmbedder(); print(time.perf_counter() - t)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
@@ -175,8 +175,7 @@ def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator) -> np.
 
 def index_rows(engine, sizes: tuple[int, ...]) -> list[dict]:
     import faiss
-
-    from service.index import make_faiss_index
+    from gradlab.retrieval.dense import make_faiss_index
 
     rng = np.random.default_rng(0)
     base = engine.dense.index.reconstruct_n(0, engine.dense.index.ntotal)
@@ -221,9 +220,8 @@ def main() -> int:
 
     import faiss
     import torch
-
-    from service.engine import Engine
-    from service.settings import load_settings
+    from gradlab.engine import Engine
+    from gradlab.ops.settings import load_settings
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)

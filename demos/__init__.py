@@ -1,6 +1,7 @@
 """Runnable PyTorch demos, one file per effect; ``DEMOS`` lists them in the order the docs show them.
 
-Run one with ``python -m demos.<name>`` or ``gradlab demo run <name>``.
+Run one with ``python -m gradlab.demos.<name>`` (``python -m gradlab.demos.<name>`` from the top of a clone) or
+``gradlab demo run <name>``.
 """
 
 from __future__ import annotations
@@ -35,4 +36,4 @@ def load(name: str) -> ModuleType:
     """Import the demo module called ``name``; raise KeyError for a name not in ``DEMOS``."""
     if name not in DEMOS:
         raise KeyError(name)
-    return importlib.import_module(f"demos.{name}")
+    return importlib.import_module(f"{__name__}.{name}")

@@ -2,9 +2,10 @@
 
 A demo module defines ``NAME``, ``TITLE`` and ``CLAIM`` (dicts with "en" and "zh"), a ``Config``
 dataclass of commented defaults (with ``seed``, ``quick`` and ``device`` fields), ``run(config) ->
-DemoResult`` and ``plot(result, fig)``. This module turns that into ``python -m demos.<name>``:
+DemoResult`` and ``plot(result, fig)``. This module turns that into ``python -m gradlab.demos.<name>`` (or
+``python -m gradlab.demos.<name>`` from the top of a clone):
 
-    python -m demos.gradient_vs_lag --quick --out demo-output/gradient_vs_lag
+    python -m gradlab.demos.gradient_vs_lag --quick --out demo-output/gradient_vs_lag
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def save_plot(module: ModuleType, result: DemoResult, path: Path) -> None:
 def main(module: ModuleType, argv: list[str] | None = None) -> int:
     """Parse the standard demo flags, run the demo, print its table and verdict."""
     parser = argparse.ArgumentParser(
-        prog=f"python -m demos.{module.NAME}",
+        prog=f"python -m {module.__spec__.name if module.__spec__ else module.__name__}",
         description=module.CLAIM["en"],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -152,4 +153,4 @@ def main(module: ModuleType, argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - the harness is not a demo itself
-    sys.exit("run a demo instead, e.g. python -m demos.gradient_vs_lag")
+    sys.exit("run a demo instead, e.g. python -m gradlab.demos.gradient_vs_lag")

@@ -6,8 +6,8 @@ rises from below 1e-6 without BN to above 1e-2 with BN; in a 50-layer plain ReLU
 connections) ||dL/dW_1|| / ||dL/dW_50|| at initialisation is above 100, where a Kaiming MLP without BN
 stays near 1 (Yang et al. 2019: batch norm itself causes gradient explosion in deep plain nets).
 
-    python -m demos.batchnorm_both_sides            # default run, ~1 s of compute
-    python -m demos.batchnorm_both_sides --quick    # smaller batches and CNN
+    python -m gradlab.demos.batchnorm_both_sides            # default run, ~1 s of compute
+    python -m gradlab.demos.batchnorm_both_sides --quick    # smaller batches and CNN
 
 With BN the CNN's first layers even get larger gradients than its last one (the ratio is ~10-100): the
 same BN-driven growth, milder over 30 layers. BN normalises each layer over the batch, not over time
@@ -23,9 +23,9 @@ import sys
 import torch
 from torch import nn
 
-from demos import init_depth
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from . import init_depth
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "batchnorm_both_sides"
 TITLE = {"en": "Batch norm, both sides: rescue and explosion", "zh": "批量规范化的两面：解决梯度消失，也会引起梯度爆炸"}

@@ -5,8 +5,8 @@ Claim: with the label at step t being the token at t+2 (8 symbols), a unidirecti
 unidirectional GRU learns the mirror task (the token at t-2) to > 90 %: what it lacks is the future, not
 capacity.
 
-    python -m demos.bidirectional            # default run, ~2.5 s of compute
-    python -m demos.bidirectional --quick    # fewer training steps, ~2 s
+    python -m gradlab.demos.bidirectional            # default run, ~2.5 s of compute
+    python -m gradlab.demos.bidirectional --quick    # fewer training steps, ~2 s
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "bidirectional"
 TITLE = {"en": "Bidirectional GRU: labels that depend on the future", "zh": "双向循环神经网络：依赖未来输入的标签"}

@@ -6,8 +6,8 @@ than 0.5 (max over features) under BatchNorm1d in training mode when the other s
 more than 0.1 even when they come from the same N(0, 1); under LayerNorm they differ by less than 1e-6.
 In eval mode BN uses its running averages, so it too stops depending on the batch.
 
-    python -m demos.bn_vs_ln            # default run, milliseconds of compute
-    python -m demos.bn_vs_ln --quick    # smaller batches
+    python -m gradlab.demos.bn_vs_ln            # default run, milliseconds of compute
+    python -m gradlab.demos.bn_vs_ln --quick    # smaller batches
 
 This is why RNNs use layer norm (Ba et al. 2016): it needs no batch statistics, works with batch size 1,
 and computes the same thing at every time step, in training and at test time.
@@ -21,8 +21,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "bn_vs_ln"
 TITLE = {

@@ -5,8 +5,8 @@ clip_grad_value_ returns [1, 1, 0.01] with cosine ~0.71. On the real gradient of
 (W_hh = 1.1*I, adding problem, 50 steps), clipping by norm keeps cosine 1.0 at every threshold while clipping
 by value at 1 % of the largest gradient entry turns it to cosine ~0.7 (below 0.9 for every seed).
 
-    python -m demos.clip_norm_vs_value            # default run, well under 1 s of compute
-    python -m demos.clip_norm_vs_value --quick    # the same, smaller batch
+    python -m gradlab.demos.clip_norm_vs_value            # default run, well under 1 s of compute
+    python -m gradlab.demos.clip_norm_vs_value --quick    # the same, smaller batch
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "clip_norm_vs_value"
 TITLE = {"en": "Gradient clipping: by norm vs by value", "zh": "梯度裁剪：按范数与按值"}

@@ -5,8 +5,8 @@ Claim: on the adding problem (T = 50) with SGD + momentum, the unclipped run's g
 its loss turns NaN/inf within a few steps; the same run with torch.nn.utils.clip_grad_norm_(max_norm=1.0)
 reaches the last step with a finite loss lower than its initial loss.
 
-    python -m demos.clipping_exploding            # default run, 300 steps
-    python -m demos.clipping_exploding --quick    # 100 steps
+    python -m gradlab.demos.clipping_exploding            # default run, 300 steps
+    python -m gradlab.demos.clipping_exploding --quick    # 100 steps
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "clipping_exploding"
 TITLE = {"en": "Gradient clipping tames exploding gradients", "zh": "梯度裁剪抑制梯度爆炸"}

@@ -6,8 +6,8 @@ Claim: on the adding problem (T = 50), with clip_grad_norm_(max_norm=1.0) on bot
 factor min(1, θ/||g||), so the ratio between the gradient shares of the first and the last time step is
 exactly what it was before clipping.
 
-    python -m demos.clipping_vanishing            # default run, 300 steps per model
-    python -m demos.clipping_vanishing --quick    # 150 steps at twice the learning rate
+    python -m gradlab.demos.clipping_vanishing            # default run, 300 steps per model
+    python -m gradlab.demos.clipping_vanishing --quick    # 150 steps at twice the learning rate
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
-from demos.clipping_exploding import TRIVIAL_MSE, adding_problem
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
+from .clipping_exploding import TRIVIAL_MSE, adding_problem
 
 NAME = "clipping_vanishing"
 TITLE = {"en": "Gradient clipping does not fix vanishing gradients", "zh": "梯度裁剪解决不了梯度消失"}

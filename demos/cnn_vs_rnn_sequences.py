@@ -7,8 +7,8 @@ parameters, trained on the same batches, is still far behind at 60 steps. The GR
 only later (93-100 % by step 130 for seeds 0-5; other initialisations took longer). Forward time over 500
 tokens is measured and reported, not asserted (the conv is parallel over time, the GRU sequential).
 
-    python -m demos.cnn_vs_rnn_sequences            # default run, ~5 s of compute
-    python -m demos.cnn_vs_rnn_sequences --quick    # only the first 60 steps, ~2 s
+    python -m gradlab.demos.cnn_vs_rnn_sequences            # default run, ~5 s of compute
+    python -m gradlab.demos.cnn_vs_rnn_sequences --quick    # only the first 60 steps, ~2 s
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "cnn_vs_rnn_sequences"
 TITLE = {"en": "1D CNN vs RNN: finding a motif in a sequence", "zh": "一维卷积与循环神经网络：在序列中找模式"}

@@ -6,8 +6,8 @@ Claim: Conv2d(1, 32, 3) has 320 parameters; a dense layer with the same 28x28 ->
 commutes with shifts (shift-then-convolve equals convolve-then-shift, error 0 with circular padding) while
 a dense layer does not.
 
-    python -m demos.conv_vs_dense            # default run, well under 1 s of compute
-    python -m demos.conv_vs_dense --quick    # the same, fewer images
+    python -m gradlab.demos.conv_vs_dense            # default run, well under 1 s of compute
+    python -m gradlab.demos.conv_vs_dense --quick    # the same, fewer images
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "conv_vs_dense"
 TITLE = {"en": "Convolution vs dense layer: parameters and shifts", "zh": "卷积层与全连接层：参数量与平移"}

@@ -4,8 +4,8 @@ forget gate stays near 1.
 Claim: at lag 50, an LSTM whose forget-gate bias is 3 keeps at least 100x more of the gradient
 ||dL/dh_{T-k}|| / ||dL/dh_T|| than a tanh RNN, and PyTorch's default LSTM (forget bias 0) does not.
 
-    python -m demos.gradient_vs_lag            # default run, ~1 s of compute
-    python -m demos.gradient_vs_lag --quick    # the same, smaller batch
+    python -m gradlab.demos.gradient_vs_lag            # default run, ~1 s of compute
+    python -m gradlab.demos.gradient_vs_lag --quick    # the same, smaller batch
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "gradient_vs_lag"
 TITLE = {"en": "Gradient vs time lag: RNN, GRU, LSTM", "zh": "梯度随时间步的衰减：RNN、GRU 与 LSTM"}

@@ -5,8 +5,8 @@ Claim: in a 50-layer ReLU MLP (width 256) the activation std at layer 50 stays w
 init but falls below 1e-6 with PyTorch's default init (Var = 1/(3·fan_in)); in a 30-layer plain CNN at
 PyTorch's default init, ||dL/dW_1|| / ||dL/dW_30|| is below 1e-6.
 
-    python -m demos.init_depth            # default run, ~1 s of compute
-    python -m demos.init_depth --quick    # smaller batch and CNN
+    python -m gradlab.demos.init_depth            # default run, ~1 s of compute
+    python -m gradlab.demos.init_depth --quick    # smaller batch and CNN
 
 The MLP layers have no bias, so only the weight init is compared; the extra row with PyTorch's default
 bias shows that the bias keeps the std near 0.02 while the part that depends on the input still vanishes.
@@ -24,8 +24,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "init_depth"
 TITLE = {"en": "Initialisation over depth: activations and gradients", "zh": "权重初始化与网络深度：激活值和梯度"}

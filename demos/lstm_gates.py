@@ -6,8 +6,8 @@ carries the answer has an input gate >= 3x higher at the marked steps than at un
 gate above 0.9 between the two marks (up from ~0.73 = sigmoid(1) at initialisation), while the test MSE is
 far below the 1/6 of always predicting the mean.
 
-    python -m demos.lstm_gates            # default run (20 steps, 1200 Adam steps), ~2 s of compute
-    python -m demos.lstm_gates --quick    # 12 steps, 600 Adam steps, ~1.5 s
+    python -m gradlab.demos.lstm_gates            # default run (20 steps, 1200 Adam steps), ~2 s of compute
+    python -m gradlab.demos.lstm_gates --quick    # 12 steps, 600 Adam steps, ~1.5 s
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "lstm_gates"
 TITLE = {"en": "LSTM gates on the adding problem", "zh": "LSTM 门控在加法问题上的轨迹"}

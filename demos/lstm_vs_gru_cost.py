@@ -5,8 +5,8 @@ tanh RNN (one weight block per gate), and their matrix-multiply FLOPs per step f
 ratio (about 2 FLOPs per parameter for each of them). Wall time need not follow the FLOPs: it depends on
 the kernels, so it is measured and reported (median over repeats), never assumed.
 
-    python -m demos.lstm_vs_gru_cost            # default run, ~3 s of compute
-    python -m demos.lstm_vs_gru_cost --quick    # shorter sequences, fewer repeats
+    python -m gradlab.demos.lstm_vs_gru_cost            # default run, ~3 s of compute
+    python -m gradlab.demos.lstm_vs_gru_cost --quick    # shorter sequences, fewer repeats
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "lstm_vs_gru_cost"
 TITLE = {"en": "LSTM vs GRU vs RNN: parameters, FLOPs, wall time", "zh": "LSTM、GRU 与 RNN：参数量、计算量与实际耗时"}

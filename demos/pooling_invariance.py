@@ -5,8 +5,8 @@ Claim: after a 1-pixel shift of the input, conv -> ReLU -> max-pool outputs chan
 only a minority of its active outputs exactly unchanged, and a 2-pixel shift (the pool's stride) merely
 moves the pooled map by one cell: equivariance, not invariance.
 
-    python -m demos.pooling_invariance            # default run, well under 1 s of compute
-    python -m demos.pooling_invariance --quick    # the same, fewer images
+    python -m gradlab.demos.pooling_invariance            # default run, well under 1 s of compute
+    python -m gradlab.demos.pooling_invariance --quick    # the same, fewer images
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "pooling_invariance"
 TITLE = {"en": "Max-pooling and 1-pixel shifts: partial invariance", "zh": "汇聚层（池化层）与 1 像素平移：部分不变"}

@@ -5,8 +5,8 @@ Claim: the input pixels that one output pixel depends on (the support of its gra
 (1 + L(k-1) at stride 1), 13 for three 3x3 layers with dilation 2, 15 for three with stride 2. Dilation 2
 in every layer leaves holes: only 49 of the 13x13 pixels are touched.
 
-    python -m demos.receptive_field            # default run, well under 1 s of compute
-    python -m demos.receptive_field --quick    # the same, fewer channels
+    python -m gradlab.demos.receptive_field            # default run, well under 1 s of compute
+    python -m gradlab.demos.receptive_field --quick    # the same, fewer channels
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "receptive_field"
 TITLE = {"en": "Receptive field of stacked, dilated and strided convolutions", "zh": "感受野：堆叠、空洞与步幅卷积"}

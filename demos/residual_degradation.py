@@ -7,8 +7,8 @@ training MSE at least 3x that of a 3-layer one (higher *training* error, so not 
 30-layer plain net's first layer gets a *larger* gradient than its last one (BN makes it grow, see
 demos.batchnorm_both_sides): the gap is not vanishing gradients, as He et al. 2016 argue.
 
-    python -m demos.residual_degradation            # default run, 100 steps, a few seconds of compute
-    python -m demos.residual_degradation --quick    # 40 steps
+    python -m gradlab.demos.residual_degradation            # default run, 100 steps, a few seconds of compute
+    python -m gradlab.demos.residual_degradation --quick    # 40 steps
 
 Given many more steps the plain net's loss keeps falling; the demo compares equal training budgets, a
 small-scale version of the curves in He et al. 2016 (Fig. 1).
@@ -22,8 +22,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "residual_degradation"
 TITLE = {"en": "Degradation: deep plain nets vs residual nets", "zh": "退化问题：深层普通网络与残差网络"}

@@ -4,8 +4,8 @@
 Claim: in a 10-layer MLP (width 256, Xavier init for sigmoid and tanh, Kaiming for ReLU), the gradient
 ratio ||dL/dW_1|| / ||dL/dW_10|| is below 1e-4 with sigmoid but above 1e-2 with tanh and with ReLU.
 
-    python -m demos.saturation            # default run, well under 1 s of compute
-    python -m demos.saturation --quick    # smaller batch
+    python -m gradlab.demos.saturation            # default run, well under 1 s of compute
+    python -m gradlab.demos.saturation --quick    # smaller batch
 
 The sigmoid units here are not even saturated (mean sigma' ~0.23, near its maximum): the 0.25 bound alone
 makes the gradient vanish; saturated units (|z| large, sigma' -> 0) make it worse. Layers have no bias and
@@ -20,9 +20,9 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
-from demos.init_depth import weight_grad_norms
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
+from .init_depth import weight_grad_norms
 
 NAME = "saturation"
 TITLE = {"en": "Saturating activations: sigmoid vs tanh vs ReLU", "zh": "激活函数饱和：sigmoid、tanh 与 ReLU"}

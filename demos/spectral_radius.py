@@ -7,8 +7,8 @@ spectral radius > 1 is necessary for exploding but not sufficient (Pascanu et al
 rescaled to spectral radius 1 has largest singular value ~1.9 and stretches some directions 2-4x over up
 to 49 steps (more than 1.5x for every seed), where the orthogonal matrix never stretches any.
 
-    python -m demos.spectral_radius            # default run, well under 1 s of compute
-    python -m demos.spectral_radius --quick    # the same, smaller batch
+    python -m gradlab.demos.spectral_radius            # default run, well under 1 s of compute
+    python -m gradlab.demos.spectral_radius --quick    # the same, smaller batch
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 
 import torch
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "spectral_radius"
 TITLE = {"en": "Spectral radius of W_hh: linear vs tanh RNN", "zh": "循环权重的谱半径：线性 RNN 与 tanh RNN"}

@@ -12,8 +12,8 @@ Measured caveat: with wide N(0, 1) embeddings instead of one-hot inputs both tra
 steps and neither model recovered (< 25 %): free running buys robustness only while it trains on its own
 mistakes.
 
-    python -m demos.teacher_forcing            # default run (12 digits, 300 steps), ~5 s of compute
-    python -m demos.teacher_forcing --quick    # 8 digits, 200 steps, ~2.5 s
+    python -m gradlab.demos.teacher_forcing            # default run (12 digits, 300 steps), ~5 s of compute
+    python -m gradlab.demos.teacher_forcing --quick    # 8 digits, 200 steps, ~2.5 s
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import torch
 from torch import nn
 from torch.nn.functional import one_hot
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "teacher_forcing"
 TITLE = {"en": "Teacher forcing vs free running", "zh": "强制教学（教师强制）与自由运行训练"}

@@ -6,8 +6,8 @@ gradient. After the cut the two gradients are identical; the W_hh gradient chang
 would have come from before the cut (small here, because a default tanh RNN's gradient has mostly vanished
 10 steps back anyway).
 
-    python -m demos.truncated_bptt            # default run, well under 1 s of compute
-    python -m demos.truncated_bptt --quick    # the same, smaller batch
+    python -m gradlab.demos.truncated_bptt            # default run, well under 1 s of compute
+    python -m gradlab.demos.truncated_bptt --quick    # the same, smaller batch
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import torch
 from torch import nn
 
-from demos._harness import DemoResult, resolve_device, seed_everything
-from demos._harness import main as harness_main
+from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import main as harness_main
 
 NAME = "truncated_bptt"
 TITLE = {"en": "Truncated BPTT: detach cuts the gradient", "zh": "截断 BPTT：detach 切断梯度"}

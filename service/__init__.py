@@ -1,73 +1,20 @@
 """gradlab: bilingual answers about RNN, CNN, GRU and LSTM, each backed by a runnable PyTorch demo.
 
-``create_app`` is the Flask app factory: settings from the registry (environment ``GRADLAB_*``, then the
-``config`` mapping), the engine loaded once (or passed in, e.g. with a fake embedder in unit tests).
+The package's rooms: ``gradlab.web`` (the Flask app and its HTTP surface), ``gradlab.retrieval`` (from a question
+to ranked entries), ``gradlab.knowledge`` (the entries, their rendering and the demos' results), ``gradlab.ops``
+(settings, storage, reload, reports, evaluation), ``gradlab.demos`` (the runnable experiments), and at the top the
+engine that loads it all once, the answer composer behind every interface, and the command line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
 
-from service.settings import load_settings
+def __getattr__(name: str) -> Any:
+    # Lazy, so that ``python -m gradlab.demos.<name>`` does not import Flask.
+    if name == "create_app":
+        from gradlab.web.app import create_app
 
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-
-
-def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
-    """Build the Flask app; load the engine now unless one is passed in."""
-    from service import api, errors, limits, pages, reload
-    from service.engine import Engine
-    from service.storage import Storage
-
-    settings = load_settings(config)
-    app = Flask(__name__)
-    app.config["GRADLAB"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
-    app.extensions["gradlab.engine"] = engine or Engine.load(settings)
-    app.extensions["gradlab.storage"] = Storage(settings["DATABASE"])
-    errors.init_app(app)
-    app.extensions["gradlab.limiter"] = limits.init_app(app, api.bp, settings)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(pages.bp)
-    reload.init_app(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"ok": True})
-
-    @app.get("/openapi.json")
-    def openapi():
-        from service.openapi import spec
-
-        eng = app.extensions["gradlab.engine"]
-        return jsonify(spec(settings["MAX_QUESTION_CHARS"], list(eng.kb.entries)))
-
-    @app.get("/readyz")
-    def readyz():
-        eng = app.extensions["gradlab.engine"]
-        return jsonify(
-            {
-                "ok": True,
-                "entries": len(eng.kb),
-                "indexed_texts": int(eng.dense.index.ntotal),
-                "model": eng.embedder.name,
-                "last_reload_error": app.extensions["gradlab.reload"]["last_error"],
-            }
-        )
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
-    return app
+        return create_app
+    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")

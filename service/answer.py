@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from service import text
-from service.demo_results import demo_summary
-from service.engine import Engine
-from service.render import markdown_to_html
-from service.retrieval import Candidate
+from gradlab.engine import Engine
+from gradlab.knowledge.demo_results import demo_summary
+from gradlab.knowledge.render import markdown_to_html
+from gradlab.retrieval import text
+from gradlab.retrieval.retriever import Candidate
 
 LANGS = ("auto", "en", "zh")
 

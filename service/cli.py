@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-
-import demos
-from service.knowledge import KnowledgeError, load_knowledge
-from service.settings import SETTINGS, load_settings
+from gradlab import demos
+from gradlab.knowledge.loader import KnowledgeError, load_knowledge
+from gradlab.ops.settings import SETTINGS, load_settings
 
 
 def echo_json(data) -> None:
@@ -26,7 +25,7 @@ def fail_on_knowledge(exc: KnowledgeError) -> None:
 
 def load_engine(force_index: bool = False):
     """Load the engine for a command, turning knowledge problems into a clean exit."""
-    from service.engine import Engine
+    from gradlab.engine import Engine
 
     settings = load_settings()
     bar = None
@@ -59,8 +58,8 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as POST /api/ask.")
 def ask(question: str, lang: str, as_json: bool) -> None:
     """Answer QUESTION from the knowledge base."""
-    from service.answer import answer_question
-    from service.demo_results import result_dir
+    from gradlab.answer import answer_question
+    from gradlab.knowledge.demo_results import result_dir
 
     engine = load_engine()
     result = answer_question(engine, question, lang=lang)
@@ -137,7 +136,7 @@ def demo() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def demo_list(as_json: bool, lang: str) -> None:
     """List the demos with their claims."""
-    from service.demo_results import demo_summary, load_result
+    from gradlab.knowledge.demo_results import demo_summary, load_result
 
     data_dir = load_settings()["DATA_DIR"]
     rows = [demo_summary(name, lang, load_result(data_dir, name)) for name in demos.DEMOS]
@@ -151,7 +150,7 @@ def demo_list(as_json: bool, lang: str) -> None:
 @demo.command("table")
 def demo_table() -> None:
     """Print the Markdown table of demos/README.md from the built results (run 'gradlab build' first)."""
-    from service.demo_results import load_result
+    from gradlab.knowledge.demo_results import load_result
 
     data_dir = load_settings()["DATA_DIR"]
     click.echo("| demo | claim | command | measured (default run) | compute |")
@@ -161,7 +160,7 @@ def demo_table() -> None:
         record = load_result(data_dir, name)
         measured = record["headline"] if record else "not built yet: run `gradlab build`"
         seconds = f"{record['seconds']:.1f} s" if record else "-"
-        cells = [f"[{name}]({name}.py)", module.CLAIM["en"], f"`python -m demos.{name}`", measured, seconds]
+        cells = [f"[{name}]({name}.py)", module.CLAIM["en"], f"`python -m gradlab.demos.{name}`", measured, seconds]
         click.echo("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
 
 
@@ -187,7 +186,7 @@ def index() -> None:
 @click.option("--force", is_flag=True, help="Rerun every demo even if its cached result is current.")
 def build(force: bool) -> None:
     """Build what serving needs: the index if stale, and every demo's result if its source changed."""
-    from service.demo_results import build_results
+    from gradlab.knowledge.demo_results import build_results
 
     engine = load_engine()
     state = "rebuilt" if "index_build_s" in engine.timings else "up to date"
@@ -213,13 +212,13 @@ def show_settings() -> None:
 @click.option("--debug", is_flag=True, help="Use Flask's development server with reloading.")
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve the API and the chat page."""
-    from service import create_app
+    from gradlab import create_app
 
     app = create_app(engine=load_engine())
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
-    from service.wsgi import serve_production
+    from gradlab.web.wsgi import serve_production
 
     serve_production(app, host, port)
 
@@ -229,9 +228,9 @@ def serve(host: str, port: int, debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(file: Path | None, as_json: bool) -> None:
     """Measure retrieval on a labelled question set (default eval/dev.jsonl): dense, lexical, hybrid."""
-    from service.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
+    from gradlab.ops.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
 
-    report = evaluate_modes(load_engine(), read_questions(file or DEV_SET))
+    report = evaluate_modes(load_engine(), read_questions(labelled_set(file, DEV_SET)))
     if as_json:
         echo_json(report)
     else:
@@ -248,8 +247,8 @@ def report() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def report_unanswered(limit: int, as_json: bool) -> None:
     """The most frequent declined or low-confidence questions, grouped by similarity, with feedback counts."""
-    from service.report import unanswered
-    from service.storage import Storage
+    from gradlab.ops.report import unanswered
+    from gradlab.ops.storage import Storage
 
     engine = load_engine()
     groups = unanswered(Storage(engine.settings["DATABASE"]), engine, limit=limit)
@@ -269,19 +268,31 @@ def report_unanswered(limit: int, as_json: bool) -> None:
             click.echo(f"        ~ {q}")
 
 
+def labelled_set(file: Path | None, default: Path | None) -> Path:
+    """Return the question set to use: the one given, else the clone's default; an installed package has none."""
+    if file is None and default is None:
+        raise click.UsageError("no labelled question set here (eval/ lives in a clone): pass a FILE")
+    return file or default
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
-def calibrate(file: Path | None) -> None:
-    """Fit the confidence models on a labelled set (default eval/dev.jsonl) and write eval/calibration.json."""
-    from service.engine import CALIBRATION_FILE
-    from service.evaluation import DEV_SET, fit_calibration, read_questions
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the calibration (default: the packaged file, service/retrieval/calibration.json).",
+)
+def calibrate(file: Path | None, out: Path | None) -> None:
+    """Fit the confidence models on a labelled set (default eval/dev.jsonl) and write the calibration file."""
+    from gradlab.engine import CALIBRATION_FILE
+    from gradlab.ops.evaluation import DEV_SET, fit_calibration, read_questions
 
     engine = load_engine()
-    calibration, cv = fit_calibration(engine, read_questions(file or DEV_SET))
-    CALIBRATION_FILE.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
-    click.echo(
-        f"wrote {CALIBRATION_FILE}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):"
-    )
+    calibration, cv = fit_calibration(engine, read_questions(labelled_set(file, DEV_SET)))
+    out = out or CALIBRATION_FILE
+    out.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
+    click.echo(f"wrote {out}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):")
     for mode, by_threshold in cv.items():
         cells = [f"{t}: {f['false_decline']:.1%} / {f['decline_off_topic']:.1%}" for t, f in by_threshold.items()]
         click.echo(f"{mode:<8} " + "  ".join(cells))

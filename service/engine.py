@@ -12,17 +12,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from service import demo_results
-from service.embedder import Embedder, SentenceTransformerEmbedder
-from service.glossary import Glossary, load_glossary
-from service.index import DenseIndex, load_or_build
-from service.knowledge import KnowledgeBase, load_knowledge
-from service.lexical import LexicalIndex
-from service.retrieval import Calibration, Retriever
-from service.settings import REPO_ROOT
+from gradlab.knowledge import demo_results
+from gradlab.knowledge.loader import KnowledgeBase, load_knowledge
+from gradlab.ops.settings import package_path
+from gradlab.retrieval.dense import DenseIndex, load_or_build
+from gradlab.retrieval.embedder import Embedder, SentenceTransformerEmbedder
+from gradlab.retrieval.glossary import Glossary, load_glossary
+from gradlab.retrieval.lexical import LexicalIndex
+from gradlab.retrieval.retriever import Calibration, Retriever
 
 log = logging.getLogger(__name__)
-CALIBRATION_FILE = REPO_ROOT / "eval" / "calibration.json"
+CALIBRATION_FILE = package_path("gradlab.retrieval") / "calibration.json"
 
 
 @dataclasses.dataclass

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-import demos
-from service import create_app, text
-from service.engine import Engine
-from service.settings import load_settings
+from gradlab import create_app, demos
+from gradlab.engine import Engine
+from gradlab.ops.settings import load_settings
+from gradlab.retrieval import text
 
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +72,7 @@ BUILT_DEMOS = ("gradient_vs_lag", "lstm_vs_gru_cost", "clipping_exploding")  # t
 
 @pytest.fixture(scope="session")
 def real_data_dir(tmp_path_factory) -> Path:
-    from service.demo_results import build_results
+    from gradlab.knowledge.demo_results import build_results
 
     data_dir = tmp_path_factory.mktemp("data-real")
     build_results(data_dir, names=BUILT_DEMOS)

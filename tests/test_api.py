@@ -118,7 +118,7 @@ def test_entry_detail_has_text_html_and_related(client):
 
 
 def test_demos_lists_every_registered_demo(client):
-    import demos
+    from gradlab import demos
 
     names = [d["name"] for d in client.get("/api/demos").get_json()["demos"]]
     assert names == list(demos.DEMOS)
@@ -126,14 +126,14 @@ def test_demos_lists_every_registered_demo(client):
 
 def test_demo_detail_has_claim_and_command(client):
     data = client.get("/api/demos/gradient_vs_lag?lang=zh").get_json()
-    assert data["command"] == "python -m demos.gradient_vs_lag"
+    assert data["command"] == "python -m gradlab.demos.gradient_vs_lag"
     assert "梯度" in data["claim"]
 
 
 def test_demo_source_is_served_as_text(client):
     response = client.get("/api/demos/gradient_vs_lag/source")
     assert response.status_code == 200 and response.mimetype == "text/plain"
-    assert "python -m demos.gradient_vs_lag" in response.get_data(as_text=True)
+    assert "python -m gradlab.demos.gradient_vs_lag" in response.get_data(as_text=True)
     assert client.get("/api/demos/gradient_vs_lag").get_json()["source_url"] == "/api/demos/gradient_vs_lag/source"
 
 
@@ -202,7 +202,7 @@ def test_every_question_is_logged_without_the_client_address(client, app):
 
 
 def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
-    from service import create_app
+    from gradlab import create_app
 
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder should be")

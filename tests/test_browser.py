@@ -9,9 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from gradlab import create_app
 from werkzeug.serving import make_server
-
-from service import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -83,7 +82,7 @@ def test_english_question_shows_the_answer_and_the_demo_plot(page):
     assert "gradient" in answer.locator(".answer-title").inner_text().lower()
     card = answer.locator(".demo-card")
     assert card.is_visible()
-    assert "python -m demos.gradient_vs_lag" in card.locator(".cmd").inner_text()
+    assert "python -m gradlab.demos.gradient_vs_lag" in card.locator(".cmd").inner_text()
     plot = card.locator(".demo-plot")
     plot.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())

@@ -3,9 +3,9 @@ and rate limiting answers 429 in the one error shape with Retry-After."""
 
 import pytest
 import schemathesis
+from gradlab import create_app
 from hypothesis import HealthCheck, given, settings
 
-from service import create_app
 from tests.conftest import assert_error
 
 
@@ -22,9 +22,8 @@ def test_openapi_describes_every_route(app):
 
 
 def test_openapi_document_is_valid():
+    from gradlab.web.openapi import spec
     from openapi_spec_validator import validate
-
-    from service.openapi import spec
 
     validate(spec())
 

@@ -5,9 +5,8 @@ import math
 from pathlib import Path
 
 import pytest
-
-import demos
-from demos import _harness
+from gradlab import demos
+from gradlab.demos import _harness
 
 DEMO_DIR = Path(demos.__file__).resolve().parent
 
@@ -21,7 +20,7 @@ def test_every_demo_file_is_registered_and_every_name_has_a_file():
 def test_demo_has_the_documented_shape(name):
     module = demos.load(name)
     source = (DEMO_DIR / f"{name}.py").read_text(encoding="utf-8")
-    assert f"python -m demos.{name}" in module.__doc__
+    assert f"python -m gradlab.demos.{name}" in module.__doc__
     assert module.NAME == name
     assert set(module.TITLE) == set(module.CLAIM) == {"en", "zh"}
     config = module.Config()
@@ -51,4 +50,4 @@ def test_format_table_aligns_columns():
 def test_demos_readme_lists_every_demo():
     readme = (DEMO_DIR / "README.md").read_text(encoding="utf-8")
     for name in demos.DEMOS:
-        assert f"python -m demos.{name}" in readme, name
+        assert f"python -m gradlab.demos.{name}" in readme, name

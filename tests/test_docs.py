@@ -4,10 +4,9 @@ from pathlib import Path
 
 import click
 import pytest
-
-import demos
-from service.cli import main
-from service.settings import SETTINGS
+from gradlab import demos
+from gradlab.cli import main
+from gradlab.ops.settings import SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")

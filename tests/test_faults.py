@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from service.cli import main
-from service.engine import Engine
-from service.settings import load_settings
+from gradlab.cli import main
+from gradlab.engine import Engine
+from gradlab.ops.settings import load_settings
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import pytest
-
-from service.glossary import load_glossary
+from gradlab.retrieval.glossary import load_glossary
 
 GLOSSARY = Path(__file__).resolve().parent.parent / "knowledge" / "glossary.yaml"
 

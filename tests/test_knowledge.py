@@ -4,8 +4,7 @@ import textwrap
 
 import pytest
 import yaml
-
-from service.knowledge import KnowledgeError, load_knowledge
+from gradlab.knowledge.loader import KnowledgeError, load_knowledge
 
 DEMOS = ("gradient_vs_lag",)
 
@@ -115,8 +114,7 @@ def test_real_knowledge_base_is_valid(fake_engine):
 
 def test_check_command_fails_on_a_broken_knowledge_base(tmp_path, monkeypatch):
     from click.testing import CliRunner
-
-    from service.cli import main
+    from gradlab.cli import main
 
     write_kb(tmp_path, alpha="junk\n")
     monkeypatch.setenv("GRADLAB_KNOWLEDGE_DIR", str(tmp_path))
@@ -128,8 +126,7 @@ def test_check_command_fails_on_a_broken_knowledge_base(tmp_path, monkeypatch):
 
 def test_check_command_passes_on_the_real_knowledge_base():
     from click.testing import CliRunner
-
-    from service.cli import main
+    from gradlab.cli import main
 
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output

@@ -3,9 +3,8 @@
 import re
 
 import pytest
-
-from service.knowledge import load_knowledge
-from service.settings import load_settings
+from gradlab.knowledge.loader import load_knowledge
+from gradlab.ops.settings import load_settings
 
 KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
 FIGURES = [(e.id, e.demo, f) for e in KB.entries.values() for f in e.figures]

@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from gradlab import create_app
+from gradlab.engine import Engine
+from gradlab.ops import reload
+from gradlab.ops.settings import load_settings
 
-from service import create_app, reload
-from service.engine import Engine
-from service.settings import load_settings
 from tests.conftest import assert_error
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"

@@ -3,10 +3,9 @@
 import re
 
 import pytest
-
-from service.knowledge import load_knowledge
-from service.render import markdown_to_html
-from service.settings import load_settings
+from gradlab.knowledge.loader import load_knowledge
+from gradlab.knowledge.render import markdown_to_html
+from gradlab.ops.settings import load_settings
 
 KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
 

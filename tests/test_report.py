@@ -1,7 +1,7 @@
 """The unanswered report groups declined questions by topic and counts their feedback."""
 
-from service.report import unanswered
-from service.storage import Storage
+from gradlab.ops.report import unanswered
+from gradlab.ops.storage import Storage
 
 
 def log(storage, question, answered=False, confidence=0.2, lang="en", top_entry=None):

@@ -3,9 +3,8 @@
 import dataclasses
 
 import pytest
-
-from service.answer import answer_question
-from service.retrieval import FEATURES, MODES, Calibration
+from gradlab.answer import answer_question
+from gradlab.retrieval.retriever import FEATURES, MODES, Calibration
 
 
 def test_every_mode_ranks_every_entry_once(fake_engine):
@@ -90,7 +89,7 @@ def test_a_model_that_reads_chinese_gets_the_chinese_question_itself(fake_engine
 
 
 def test_reads_chinese_probe_tells_vocabularies_apart():
-    from service.embedder import reads_chinese
+    from gradlab.retrieval.embedder import reads_chinese
 
     class Tokenizer:
         unk_token_id = 0
@@ -103,3 +102,8 @@ def test_reads_chinese_probe_tells_vocabularies_apart():
 
     assert reads_chinese(Tokenizer(True)) is True
     assert reads_chinese(Tokenizer(False)) is False
+
+
+def test_missing_calibration_is_an_error_not_a_silent_default(tmp_path):
+    with pytest.raises(FileNotFoundError, match="gradlab calibrate"):
+        Calibration.load(tmp_path / "calibration.json")

@@ -1,8 +1,7 @@
 """Feedback and the query log behind one storage module: SQLite by default, PostgreSQL by URL."""
 
 import pytest
-
-from service.storage import Storage, StorageError, database_url
+from gradlab.ops.storage import Storage, StorageError, database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,8 +1,7 @@
 """Normalisation, language detection and tokenisation for Chinese, English, mixed and traditional text."""
 
 import pytest
-
-from service import text
+from gradlab.retrieval import text
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-
-from service import text
-from service.embedder import Embedder
-from service.glossary import Glossary
-from service.index import DenseIndex
-from service.lexical import LexicalIndex
+from gradlab.retrieval import text
+from gradlab.retrieval.dense import DenseIndex
+from gradlab.retrieval.embedder import Embedder
+from gradlab.retrieval.glossary import Glossary
+from gradlab.retrieval.lexical import LexicalIndex
 
 MODES = ("dense", "lexical", "hybrid")
 DENSE_ROWS = 256  # nearest texts fetched per question; entries below them score 0 on the dense side
@@ -43,10 +42,10 @@ class Calibration:
 
     @classmethod
     def load(cls, path: Path | str) -> Calibration:
-        """Read a calibration file; fall back to the defaults when it does not exist."""
+        """Read a calibration file; a missing one is an error: without it the threshold means nothing."""
         path = Path(path)
-        if not path.exists():
-            return cls.default()
+        if not path.is_file():
+            raise FileNotFoundError(f"calibration file {path} is missing; run 'gradlab calibrate' to write it")
         data = json.loads(path.read_text())
         return cls(fusion=data["fusion"], models=data["models"])
 

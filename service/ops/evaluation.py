@@ -11,13 +11,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+from gradlab.answer import decide
+from gradlab.engine import Engine
+from gradlab.ops.settings import REPO_ROOT
+from gradlab.retrieval.retriever import FEATURES, MODES, Calibration
 
-from service.answer import decide
-from service.engine import Engine
-from service.retrieval import FEATURES, MODES, Calibration
-from service.settings import REPO_ROOT
-
-DEV_SET = REPO_ROOT / "eval" / "dev.jsonl"
+# The labelled sets live in the clone's eval/ folder; an installed package has none, so pass a file instead.
+DEV_SET = REPO_ROOT / "eval" / "dev.jsonl" if REPO_ROOT else None
 
 
 def read_questions(path: Path | str) -> list[dict]:

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from service import text
-from service.embedder import Embedder
-from service.glossary import Glossary
-from service.knowledge import KnowledgeBase
+from gradlab.knowledge.loader import KnowledgeBase
+from gradlab.retrieval import text
+from gradlab.retrieval.embedder import Embedder
+from gradlab.retrieval.glossary import Glossary
 
 FORMAT = 2
 log = logging.getLogger(__name__)

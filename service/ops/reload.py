@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-
-from service.engine import Engine
-from service.errors import ApiError
-from service.knowledge import KnowledgeError
+from gradlab.engine import Engine
+from gradlab.knowledge.loader import KnowledgeError
+from gradlab.web.errors import ApiError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 _lock = threading.Lock()

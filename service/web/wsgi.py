@@ -1,12 +1,11 @@
 """Production serving with gunicorn: the app is built once, before the workers fork, so the model and the
-indexes are loaded once and shared copy-on-write. ``gunicorn 'service.wsgi:app'`` works too."""
+indexes are loaded once and shared copy-on-write. ``gunicorn 'gradlab.web.wsgi:app'`` works too."""
 
 from __future__ import annotations
 
 from flask import Flask
+from gradlab.ops.settings import load_settings
 from gunicorn.app.base import BaseApplication
-
-from service.settings import load_settings
 
 
 class GradlabServer(BaseApplication):
@@ -43,7 +42,7 @@ def serve_production(app: Flask, host: str, port: int) -> None:
 
 def __getattr__(name: str):
     if name == "app":  # built on first access so importing this module stays cheap
-        from service import create_app
+        from gradlab import create_app
 
         return create_app()
     raise AttributeError(name)

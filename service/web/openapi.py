@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from service.answer import LANGS
+from gradlab.answer import LANGS
 
 ERROR = {
     "type": "object",

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import demos
+from gradlab import demos
 
 log = logging.getLogger(__name__)
 DEMOS_DIR = Path(demos.__file__).resolve().parent
@@ -49,7 +49,7 @@ def build_results(
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, str]:
     """Run each demo whose cached result is missing or stale; return name -> 'cached' | 'ran' | 'failed: …'."""
-    from demos import _harness  # the server never runs demos: only building needs the harness
+    from gradlab.demos import _harness  # the server never runs demos: only building needs the harness
 
     status = {}
     for name in names:
@@ -84,7 +84,7 @@ def demo_summary(name: str, lang: str, record: dict | None = None) -> dict:
         "name": name,
         "title": module.TITLE[lang],
         "claim": module.CLAIM[lang],
-        "command": f"python -m demos.{name}",
+        "command": f"python -m gradlab.demos.{name}",
         "cli_command": f"gradlab demo run {name}",
         "source": f"demos/{name}.py",
         "result": None,

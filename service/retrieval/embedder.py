@@ -11,8 +11,7 @@ import time
 from typing import Protocol
 
 import numpy as np
-
-from service.settings import BUNDLED_MODEL
+from gradlab.ops.settings import BUNDLED_MODEL
 
 CHINESE_PROBE = "循环神经网络中的梯度消失与梯度爆炸"
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-
-from service import text
-from service.engine import Engine
-from service.storage import Storage
+from gradlab.engine import Engine
+from gradlab.ops.storage import Storage
+from gradlab.retrieval import text
 
 
 def similarity(a_vec: np.ndarray, b_vec: np.ndarray, a_tokens: set[str], b_tokens: set[str]) -> float:

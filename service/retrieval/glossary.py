@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 import yaml
-
-from service import text
+from gradlab.retrieval import text
 
 
 @dataclasses.dataclass(frozen=True)

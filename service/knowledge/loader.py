@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 
 import yaml
+from gradlab import demos
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-import demos
 
 MIN_PHRASINGS = 5
 MIN_RELATED = 2

@@ -1,0 +1,1 @@
+"""The knowledge base's entries (one Markdown file each) and the bilingual glossary, shipped as package data."""

@@ -1,0 +1,73 @@
+"""The Flask app factory.
+
+``create_app`` takes settings from the registry (environment ``GRADLAB_*``, then the ``config`` mapping), loads
+the engine once (or takes one passed in, e.g. with a fake embedder in unit tests), and registers the blueprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify
+from gradlab.ops.settings import load_settings
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
+    """Build the Flask app; load the engine now unless one is passed in."""
+    from gradlab.engine import Engine
+    from gradlab.ops import reload
+    from gradlab.ops.storage import Storage
+    from gradlab.web import api, errors, limits, pages
+
+    settings = load_settings(config)
+    app = Flask(__name__)
+    app.config["GRADLAB"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["gradlab.engine"] = engine or Engine.load(settings)
+    app.extensions["gradlab.storage"] = Storage(settings["DATABASE"])
+    errors.init_app(app)
+    app.extensions["gradlab.limiter"] = limits.init_app(app, api.bp, settings)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    reload.init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True})
+
+    @app.get("/openapi.json")
+    def openapi():
+        from gradlab.web.openapi import spec
+
+        eng = app.extensions["gradlab.engine"]
+        return jsonify(spec(settings["MAX_QUESTION_CHARS"], list(eng.kb.entries)))
+
+    @app.get("/readyz")
+    def readyz():
+        eng = app.extensions["gradlab.engine"]
+        return jsonify(
+            {
+                "ok": True,
+                "entries": len(eng.kb),
+                "indexed_texts": int(eng.dense.index.ntotal),
+                "model": eng.embedder.name,
+                "last_reload_error": app.extensions["gradlab.reload"]["last_error"],
+            }
+        )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app
