@@ -67,13 +67,13 @@ def test_the_spectral_radius_demo_does_not_repeat_it():
 @pytest.mark.parametrize(
     ("lang", "pattern"),
     [
-        ("en", r"largest singular value"),
+        ("en", r"conditions on the largest singular value"),
         ("en", r"\\lambda_1\s*<\s*1/\\gamma\$? is sufficient for vanishing"),
         ("en", r"\\lambda_1\s*>\s*1/\\gamma\$? is necessary for exploding"),
         ("en", r"\\gamma=1\$? for tanh, \$?1/4\$? for sigmoid"),
         ("en", r"(?i)only for a linear RNN[^.]{0,30}\\rho\$? govern"),
         ("en", r"(?i)non-normal[^.]{0,40}\\rho<1\$? can still explode"),
-        ("zh", r"最大奇异值"),
+        ("zh", r"条件针对的是最大奇异值"),
         ("zh", r"\\lambda_1<1/\\gamma\$? 是梯度消失的充分条件"),
         ("zh", r"\\lambda_1>1/\\gamma\$? 是梯度爆炸的必要条件"),
         ("zh", r"只有对线性 RNN，\$\\rho\$ 才决定渐近行为"),
