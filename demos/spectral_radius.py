@@ -2,8 +2,10 @@
 a tanh RNN needs g well above 1 before it explodes; a Gaussian W_hh with spectral radius 1 still amplifies.
 
 Claim: over 50 steps the linear RNN's ratio ||dL/dh_1|| / ||dL/dh_T|| equals g^49 (5.7e-3 at g=0.9, 107 at
-g=1.1); the tanh RNN at g=1.1 still vanishes (ratio < 0.1) and explodes only at g=3 (ratio > 1e3), so
-spectral radius > 1 is necessary for exploding but not sufficient (Pascanu et al. 2013). A Gaussian W_hh
+g=1.1); the tanh RNN at g=1.1 still vanishes (ratio < 0.1) and explodes only at g=3 (ratio > 1e3), so a
+largest singular value > 1 is not enough to make a tanh RNN explode. For nonlinear RNNs Pascanu et al. (2013)
+state the conditions on the largest singular value, not on the spectral radius (which governs the asymptotics
+only for a linear RNN); W = g*Q has both equal to g, so this sweep cannot separate them. A Gaussian W_hh
 rescaled to spectral radius 1 has largest singular value ~1.9 and stretches some directions 2-4x over up
 to 49 steps (more than 1.5x for every seed), where the orthogonal matrix never stretches any.
 
@@ -25,12 +27,12 @@ NAME = "spectral_radius"
 TITLE = {"en": "Spectral radius of W_hh: linear vs tanh RNN", "zh": "循环权重的谱半径：线性 RNN 与 tanh RNN"}
 CLAIM = {
     "en": "With W_hh = g*Q (Q orthogonal) a linear RNN's gradient ratio over 49 steps is exactly g^49; a "
-    "tanh RNN still vanishes at g=1.1 and explodes only at g=3: spectral radius > 1 is necessary, "
-    "not sufficient. "
+    "tanh RNN still vanishes at g=1.1 and explodes only at g=3: a largest singular value > 1 (here equal to "
+    "the spectral radius g) is not enough to make a tanh RNN explode. "
     "A Gaussian W_hh with spectral radius 1 still amplifies some directions (largest singular value ~1.9).",
     "zh": "W_hh = g·Q（Q 为正交矩阵）时，线性循环神经网络 49 步的梯度比值恰为 g^49；tanh RNN 在 g=1.1 时仍然梯度消失，"
-    "到 g=3 才梯度爆炸：谱半径大于 1 是梯度爆炸的必要条件而非充分条件。谱半径为 1 的高斯 W_hh 仍会放大某些方向"
-    "（最大奇异值约 1.9）。",
+    "到 g=3 才梯度爆炸：最大奇异值大于 1（这里等于谱半径 g）并不足以让 tanh RNN 梯度爆炸。"
+    "谱半径为 1 的高斯 W_hh 仍会放大某些方向（最大奇异值约 1.9）。",
 }
 GAINS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
 
