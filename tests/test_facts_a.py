@@ -18,6 +18,11 @@ def refs(entry_id: str) -> str:
     return " ".join(KB.entries[entry_id].references)
 
 
+# conv backprop: dL/dW is X correlated with the upstream gradient G; dL/dX is a full convolution with W
+WEIGHT_GRAD = r"\\frac\{\\partial L\}\{\\partial W\[u,v\]\} = \\sum_\{i,j\} G\[i,j\]\\,X\[i\+u,\\,j\+v\]"
+INPUT_GRAD = r"\\frac\{\\partial L\}\{\\partial X\[p,q\]\} = \\sum_\{u,v\} G\[p-u,\\,q-v\]\\,W\[u,v\]"
+
+
 @pytest.mark.parametrize(
     ("entry_id", "lang", "pattern"),
     [
@@ -88,11 +93,11 @@ def refs(entry_id: str) -> str:
         ("flatten-shape-mismatch", "zh", r"torch\.flatten\(x, 1\)"),
         ("flatten-shape-mismatch", "en", r"nn\.AdaptiveAvgPool2d\(\(1, 1\)\)"),
         ("flatten-shape-mismatch", "zh", r"nn\.LazyLinear"),
-        # conv backprop: weight gradient = correlation of X with G, input gradient = full conv, flipped kernel
-        ("conv-backprop", "en", r"\\frac\{\\partial L\}\{\\partial W\[u,v\]\} = \\sum_\{i,j\} G\[i,j\]\\,X\[i\+u,\\,j\+v\]"),
-        ("conv-backprop", "zh", r"\\frac\{\\partial L\}\{\\partial W\[u,v\]\} = \\sum_\{i,j\} G\[i,j\]\\,X\[i\+u,\\,j\+v\]"),
-        ("conv-backprop", "en", r"\\frac\{\\partial L\}\{\\partial X\[p,q\]\} = \\sum_\{u,v\} G\[p-u,\\,q-v\]\\,W\[u,v\]"),
-        ("conv-backprop", "zh", r"\\frac\{\\partial L\}\{\\partial X\[p,q\]\} = \\sum_\{u,v\} G\[p-u,\\,q-v\]"),
+        # conv backprop: both gradient formulas, the flipped kernel, the link to transposed convolution
+        ("conv-backprop", "en", WEIGHT_GRAD),
+        ("conv-backprop", "zh", WEIGHT_GRAD),
+        ("conv-backprop", "en", INPUT_GRAD),
+        ("conv-backprop", "zh", INPUT_GRAD),
         ("conv-backprop", "en", r"(?i)rotated by 180°"),
         ("conv-backprop", "zh", r"旋转 180° 的卷积核"),
         ("conv-backprop", "en", r"(?i)transposed\s+convolution"),
