@@ -24,6 +24,7 @@ DEMOS: tuple[str, ...] = (
     "lstm_vs_gru_cost",
     "truncated_bptt",
     "conv_vs_dense",
+    "depthwise_separable",
     "receptive_field",
     "pooling_invariance",
     "cnn_vs_rnn_sequences",
