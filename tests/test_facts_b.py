@@ -1,0 +1,65 @@
+"""Facts the batch-B entries (RNNs in practice) must get right, pinned so that an edit that breaks one fails here."""
+
+import re
+
+import pytest
+
+from service.knowledge import load_knowledge
+from service.settings import load_settings
+
+KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+
+
+def body(entry_id: str, lang: str) -> str:
+    return getattr(KB.entries[entry_id].body, lang)
+
+
+def refs(entry_id: str) -> str:
+    return " ".join(KB.entries[entry_id].references)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "lang", "pattern"),
+    [
+        # rnn-input-shape: PyTorch's default layout, batch_first, Keras, and h_0 unaffected by batch_first
+        ("rnn-input-shape", "en", r"\(L, N, H_in\)"),
+        ("rnn-input-shape", "en", r"\(N, L, H_in\)[^.]{0,40}batch_first=True"),
+        ("rnn-input-shape", "zh", r"\(seq_len, batch, input_size\)"),
+        ("rnn-input-shape", "en", r"\(batch, timesteps, features\)"),
+        ("rnn-input-shape", "zh", r"\(batch, timesteps, features\)"),
+        ("rnn-input-shape", "en", r"keep the shape `\(D\*num_layers, N, H_out\)`"),
+        ("rnn-input-shape", "zh", r"形状始终是 `\(D\*num_layers, N, H_out\)`"),
+        ("rnn-input-shape", "en", r"(?i)features per time step\*?, not the sequence length"),
+        # lstm-outputs: the three shapes, output[-1] == h_n[-1], the bidirectional and padding exceptions
+        ("lstm-outputs", "en", r"\(L, N, D\*H_out\)"),
+        ("lstm-outputs", "en", r"\(D\*num_layers, N, H_out\)"),
+        ("lstm-outputs", "zh", r"\(D\*num_layers, N, H_out\)"),
+        ("lstm-outputs", "en", r"`batch_first` does not apply to `h_n`/`c_n`"),
+        ("lstm-outputs", "en", r"`output\[-1\]` equals `h_n\[-1\]`"),
+        ("lstm-outputs", "en", r"`output\[0, :, H:\]`, not in `output\[-1\]`"),
+        ("lstm-outputs", "zh", r"`output\[0, :, H:\]`，不在 `output\[-1\]`"),
+        ("lstm-outputs", "en", r"h_n\.view\(num_layers, D, N, H_out\)"),
+        # rnn-task-shapes: the layouts, return_sequences, TimeDistributed, CrossEntropyLoss axis
+        ("rnn-task-shapes", "en", r"(?i)many-to-one"),
+        ("rnn-task-shapes", "zh", r"多对一[^。]*多对多|多对多[^。]*多对一"),
+        ("rnn-task-shapes", "en", r"return_sequences=True"),
+        ("rnn-task-shapes", "en", r"TimeDistributed\(Dense"),
+        ("rnn-task-shapes", "en", r"\(N, C, L\)"),
+        ("rnn-task-shapes", "zh", r"\(N, C, L\)"),
+        ("rnn-task-shapes", "en", r"expected ndim=3, found ndim=2"),
+    ],
+)
+def test_entry_states_the_fact(entry_id, lang, pattern):
+    assert re.search(pattern, body(entry_id, lang), re.S), f"{entry_id} ({lang}) must match {pattern!r}"
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "pattern"),
+    [
+        ("rnn-input-shape", r"PyTorch documentation, torch\.nn\.LSTM"),
+        ("lstm-outputs", r"PyTorch documentation, torch\.nn\.LSTM"),
+        ("rnn-task-shapes", r"Karpathy"),
+    ],
+)
+def test_entry_cites_the_source(entry_id, pattern):
+    assert re.search(pattern, refs(entry_id)), entry_id
