@@ -47,6 +47,23 @@ def refs(entry_id: str) -> str:
         ("rnn-task-shapes", "en", r"\(N, C, L\)"),
         ("rnn-task-shapes", "zh", r"\(N, C, L\)"),
         ("rnn-task-shapes", "en", r"expected ndim=3, found ndim=2"),
+        # stateful-rnn: zeros by default, same row continues, detach, fixed batch, Keras reset
+        ("stateful-rnn", "en", r"(?i)uses zeros\s+when you pass no `\(h_0, c_0\)`"),
+        ("stateful-rnn", "en", r"(?i)final state of sample \$i\$ in one batch as the initial state of sample \$i\$"),
+        ("stateful-rnn", "en", r"h = h\.detach\(\)"),
+        ("stateful-rnn", "zh", r"detach"),
+        ("stateful-rnn", "en", r"shuffle=False"),
+        ("stateful-rnn", "zh", r"shuffle=False"),
+        ("stateful-rnn", "en", r"reset_state\(\)"),
+        ("stateful-rnn", "en", r"(?i)truncated BPTT"),
+        # time-series-lstm: windows, naive baseline, MASE, scaler leakage, direct vs recursive
+        ("time-series-lstm", "en", r"\\hat y_\{t\+1\} = y_t"),
+        ("time-series-lstm", "zh", r"\\hat y_\{t\+1\} = y_t"),
+        ("time-series-lstm", "en", r"MASE \(Hyndman & Koehler 2006\)"),
+        ("time-series-lstm", "en", r"(?i)fit the scaler on the training part only"),
+        ("time-series-lstm", "zh", r"只在训练部分上拟合归一化器"),
+        ("time-series-lstm", "en", r"(?i)\*direct\*.{0,80}\*recursive\*"),
+        ("time-series-lstm", "en", r"`X\[i\] = y\[i:i\+L\]`, `Y\[i\] = y\[i\+L:i\+L\+H\]`"),
     ],
 )
 def test_entry_states_the_fact(entry_id, lang, pattern):
@@ -59,6 +76,8 @@ def test_entry_states_the_fact(entry_id, lang, pattern):
         ("rnn-input-shape", r"PyTorch documentation, torch\.nn\.LSTM"),
         ("lstm-outputs", r"PyTorch documentation, torch\.nn\.LSTM"),
         ("rnn-task-shapes", r"Karpathy"),
+        ("stateful-rnn", r"Keras documentation, RNN layer"),
+        ("time-series-lstm", r"Hyndman & Koehler \(2006\)"),
     ],
 )
 def test_entry_cites_the_source(entry_id, pattern):
