@@ -64,6 +64,23 @@ def refs(entry_id: str) -> str:
         ("time-series-lstm", "zh", r"只在训练部分上拟合归一化器"),
         ("time-series-lstm", "en", r"(?i)\*direct\*.{0,80}\*recursive\*"),
         ("time-series-lstm", "en", r"`X\[i\] = y\[i:i\+L\]`, `Y\[i\] = y\[i\+L:i\+L\+H\]`"),
+        # rnn-not-learning: overfit one batch, chance loss ln C = 0.693, logits not softmax, broadcasting warning
+        ("rnn-not-learning", "en", r"(?i)one small batch"),
+        ("rnn-not-learning", "zh", r"一个小批量"),
+        ("rnn-not-learning", "en", r"\\ln C\$ \(0\.693 for two balanced"),
+        ("rnn-not-learning", "zh", r"\\ln C\$（两个均衡类别时为 0\.693）"),
+        ("rnn-not-learning", "en", r"(?i)expect raw logits"),
+        ("rnn-not-learning", "zh", r"原始 logits"),
+        ("rnn-not-learning", "en", r"`\(N, 1\)` and targets `\(N,\)` broadcasts to `\(N, N\)`"),
+        # sigmoid-tanh-gates: ranges, the cell update, c_t unbounded, Greff et al., Keras arguments
+        ("sigmoid-tanh-gates", "en", r"\$\(0, 1\)\$"),
+        ("sigmoid-tanh-gates", "en", r"\$\(-1, 1\)\$"),
+        ("sigmoid-tanh-gates", "zh", r"\$\(0, 1\)\$.*\$\(-1, 1\)\$"),
+        ("sigmoid-tanh-gates", "en", r"h_t\s*=\s*o_t\s*\\odot\s*\\tanh\(c_t\)"),
+        ("sigmoid-tanh-gates", "en", r"cell \$c_t\$ itself is \*not\* bounded"),
+        ("sigmoid-tanh-gates", "zh", r"\$c_t\$ 本身\s*\*并不\*限制在"),
+        ("sigmoid-tanh-gates", "en", r"Greff et al\. \(2017\).{0,120}forget\s+gate and this output activation"),
+        ("sigmoid-tanh-gates", "en", r"recurrent_activation='sigmoid'"),
     ],
 )
 def test_entry_states_the_fact(entry_id, lang, pattern):
@@ -78,6 +95,8 @@ def test_entry_states_the_fact(entry_id, lang, pattern):
         ("rnn-task-shapes", r"Karpathy"),
         ("stateful-rnn", r"Keras documentation, RNN layer"),
         ("time-series-lstm", r"Hyndman & Koehler \(2006\)"),
+        ("rnn-not-learning", r"Karpathy \(2019\)"),
+        ("sigmoid-tanh-gates", r"Greff"),
     ],
 )
 def test_entry_cites_the_source(entry_id, pattern):
