@@ -81,6 +81,32 @@ def refs(entry_id: str) -> str:
         ("sigmoid-tanh-gates", "zh", r"\$c_t\$ 本身\s*\*并不\*限制在"),
         ("sigmoid-tanh-gates", "en", r"Greff et al\. \(2017\).{0,120}forget\s+gate and this output activation"),
         ("sigmoid-tanh-gates", "en", r"recurrent_activation='sigmoid'"),
+        # lstm-variants: peepholes, CIFG, projection, ConvLSTM, Greff et al.'s findings
+        ("lstm-variants", "en", r"p_i\\odot c_\{t-1\}"),
+        ("lstm-variants", "en", r"\$i_t = 1 - f_t\$"),
+        ("lstm-variants", "zh", r"\$i_t = 1 - f_t\$"),
+        ("lstm-variants", "en", r"proj_size=P"),
+        ("lstm-variants", "en", r"Shi et al\. 2015"),
+        ("lstm-variants", "en", r"(?i)none of eight variants clearly beats the vanilla LSTM"),
+        ("lstm-variants", "en", r"(?i)forget gate and the output\s+activation"),
+        ("lstm-variants", "zh", r"遗忘门和输出激活函数"),
+        # embedding-layer: lookup = one-hot times matrix, shapes, padding_idx, init, from_pretrained
+        ("embedding-layer", "en", r"\\mathrm\{onehot\}\(x\)\\,E"),
+        ("embedding-layer", "zh", r"\\mathrm\{onehot\}\(x\)\\,E"),
+        ("embedding-layer", "en", r"`\(N, L\)`\s+becomes `\(N, L, d\)`"),
+        ("embedding-layer", "en", r"padding_idx=0`: that row starts at zeros and never receives a gradient"),
+        ("embedding-layer", "zh", r"初始化为零且永远得不到梯度"),
+        ("embedding-layer", "en", r"\\mathcal N\(0, 1\)"),
+        ("embedding-layer", "en", r"from_pretrained\(vectors, freeze=True"),
+        ("embedding-layer", "en", r"IndexError: index out of range in self"),
+        # text-classification-rnn: pipeline, BiLSTM final state, packing, pooling, Keras pre-padding
+        ("text-classification-rnn", "en", r"torch\.cat\(\[h_n\[-2\], h_n\[-1\]\], dim=-1\)"),
+        ("text-classification-rnn", "zh", r"torch\.cat\(\[h_n\[-2\], h_n\[-1\]\], dim=-1\)"),
+        ("text-classification-rnn", "en", r"padding='pre'"),
+        ("text-classification-rnn", "zh", r"padding='pre'"),
+        ("text-classification-rnn", "en", r"(?i)many-to-one"),
+        ("text-classification-rnn", "en", r"Conneau et al\. \(2017\).{0,60}max pooling"),
+        ("text-classification-rnn", "en", r"pack_padded_sequence\(emb, lengths"),
     ],
 )
 def test_entry_states_the_fact(entry_id, lang, pattern):
@@ -97,6 +123,12 @@ def test_entry_states_the_fact(entry_id, lang, pattern):
         ("time-series-lstm", r"Hyndman & Koehler \(2006\)"),
         ("rnn-not-learning", r"Karpathy \(2019\)"),
         ("sigmoid-tanh-gates", r"Greff"),
+        ("lstm-variants", r"Greff"),
+        ("lstm-variants", r"Shi"),
+        ("embedding-layer", r"Pennington"),
+        ("embedding-layer", r"Mikolov"),
+        ("text-classification-rnn", r"Conneau"),
+        ("text-classification-rnn", r"Kim \(2014\)"),
     ],
 )
 def test_entry_cites_the_source(entry_id, pattern):
