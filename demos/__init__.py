@@ -30,6 +30,7 @@ DEMOS: tuple[str, ...] = (
     "cnn_vs_rnn_sequences",
     "bidirectional",
     "teacher_forcing",
+    "lstm_outputs",
 )
 
 
