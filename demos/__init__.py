@@ -28,6 +28,7 @@ DEMOS: tuple[str, ...] = (
     "cnn_vs_rnn_sequences",
     "bidirectional",
     "teacher_forcing",
+    "dropout_train_eval",
 )
 
 

@@ -145,10 +145,24 @@ def test_entry_cites_the_source(entry_id, pattern):
     assert re.search(pattern, refs(entry_id)), entry_id
 
 
+TRANSFORMER_INTERNALS = (
+    "multi-head",
+    "multihead",
+    "positional",
+    "bert",
+    "gpt",
+    "query",
+    "key",
+    "value",
+    "q、k、v",
+    "多头",
+)
+
+
 def test_rnn_transformer_entries_stay_off_transformer_internals():
     """The knowledge base declines Transformer internals; these two entries must not invite those questions."""
     for entry_id in ("attention-rnn", "rnn-vs-transformer"):
         entry = KB.entries[entry_id]
         phrasings = " ".join((*entry.phrasings.en, *entry.phrasings.zh)).lower()
-        for word in ("multi-head", "multihead", "positional", "bert", "gpt", "query", "key", "value", "q、k、v", "多头"):
+        for word in TRANSFORMER_INTERNALS:
             assert word not in phrasings, (entry_id, word)
