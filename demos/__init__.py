@@ -31,6 +31,7 @@ DEMOS: tuple[str, ...] = (
     "bidirectional",
     "teacher_forcing",
     "lstm_outputs",
+    "dropout_train_eval",
 )
 
 
