@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from gradlab.engine import Engine
 from gradlab.knowledge.demo_results import demo_summary
 from gradlab.knowledge.render import markdown_to_html
 from gradlab.retrieval import text
-from gradlab.retrieval.retriever import Candidate
+from gradlab.retrieval.retriever import Candidate, concept_query
 
 LANGS = ("auto", "en", "zh")
+# "what about GRU?", "and its parameters?", "那 GRU 呢？", "它的参数量呢": a question that leans on the previous answer
+FOLLOW_UP = re.compile(
+    r"^(?:what|how) about\b|^and\b|\b(?:it|its|this one|that one|they|them)\b|^那|呢\s*[?？]?$|它|这个|那个"
+)
+FOLLOW_UP_WORDS = 8  # longer questions stand on their own
 
 
 def entry_ref(engine: Engine, entry_id: str, lang: str, confidence: float | None = None) -> dict:
@@ -34,17 +41,41 @@ def entry_payload(engine: Engine, entry_id: str, lang: str) -> dict:
     }
 
 
+def in_context(engine: Engine, question: str, context: str | None) -> str:
+    """Return the question to rank: a short follow-up that names no concept of its own borrows the previous
+    answer's concept ("那它的参数量呢" after the LSTM entry asks about the LSTM's parameters); one that names a
+    concept ("what about GRU?") is about that concept, and any other question stands on its own."""
+    if not context or context not in engine.kb.entries:
+        return question
+    normalised = text.normalize(question)
+    short = len(text.tokenize(normalised)) <= FOLLOW_UP_WORDS and len(normalised) <= 60
+    if not short or not FOLLOW_UP.search(normalised) or concept_query(question) in engine.retriever.names:
+        return question
+    names = engine.kb.entries[context].names
+    lang = text.detect_lang(question)
+    name = next((n for n in names if bool(text.CJK_RUN.search(n)) == (lang == "zh")), names[0])
+    return f"{question} {name}"
+
+
 def decide(engine: Engine, question: str, mode: str = "hybrid", limit: int = 4) -> tuple[list[Candidate], bool]:
     """Rank the entries for ``question`` and decide whether the best one is good enough to answer with."""
     candidates = engine.retriever.rank(question, mode=mode, limit=limit)
     return candidates, candidates[0].confidence >= engine.settings["MIN_CONFIDENCE"]
 
 
-def answer_question(engine: Engine, question: str, lang: str = "auto", top_k: int = 3, mode: str = "hybrid") -> dict:
-    """Answer ``question`` from the knowledge base, or decline with the closest topics as suggestions."""
+def answer_question(
+    engine: Engine,
+    question: str,
+    lang: str = "auto",
+    top_k: int = 3,
+    mode: str = "hybrid",
+    context: str | None = None,
+) -> dict:
+    """Answer ``question`` from the knowledge base, or decline with the closest topics as suggestions;
+    ``context`` is the id of the entry that answered the previous question, for follow-ups."""
     lang = text.detect_lang(question) if lang == "auto" else lang
     settings = engine.settings
-    candidates, answered = decide(engine, question, mode=mode, limit=max(top_k, 3) + 1)
+    candidates, answered = decide(engine, in_context(engine, question, context), mode=mode, limit=max(top_k, 3) + 1)
     best = candidates[0]
     result = {
         "question": question,

@@ -56,13 +56,14 @@ def main() -> None:
 @click.argument("question")
 @click.option("--lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as POST /api/ask.")
-def ask(question: str, lang: str, as_json: bool) -> None:
+@click.option("--context", default=None, help="Id of the entry that answered the previous question (follow-ups).")
+def ask(question: str, lang: str, as_json: bool, context: str | None) -> None:
     """Answer QUESTION from the knowledge base."""
     from gradlab.answer import answer_question
     from gradlab.knowledge.demo_results import result_dir
 
     engine = load_engine()
-    result = answer_question(engine, question, lang=lang)
+    result = answer_question(engine, question, lang=lang, context=context)
     demo = (result["answer"] or {}).get("demo")
     if demo:  # the API gives a URL; a terminal user gets the built plot's path
         plot = result_dir(engine.data_dir, demo["name"]) / "plot.png"
@@ -225,12 +226,13 @@ def serve(host: str, port: int, debug: bool) -> None:
 
 @main.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--split", type=click.Choice(["fit", "test"]), help="Only the questions of this half of the set.")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(file: Path | None, as_json: bool) -> None:
+def evaluate(file: Path | None, split: str | None, as_json: bool) -> None:
     """Measure retrieval on a labelled question set (default eval/dev.jsonl): dense, lexical, hybrid."""
     from gradlab.ops.evaluation import DEV_SET, evaluate_modes, format_report, read_questions
 
-    report = evaluate_modes(load_engine(), read_questions(labelled_set(file, DEV_SET)))
+    report = evaluate_modes(load_engine(), read_questions(labelled_set(file, DEV_SET), split))
     if as_json:
         echo_json(report)
     else:
@@ -284,12 +286,17 @@ def labelled_set(file: Path | None, default: Path | None) -> Path:
     help="Where to write the calibration (default: the packaged file, service/retrieval/calibration.json).",
 )
 def calibrate(file: Path | None, out: Path | None) -> None:
-    """Fit the confidence models on a labelled set (default eval/dev.jsonl) and write the calibration file."""
+    """Choose fusion weights and fit the confidence models on labelled questions (default: eval/dev.jsonl plus
+    the fit half of eval/real.jsonl; never the test half) and write the calibration file."""
     from gradlab.engine import CALIBRATION_FILE
-    from gradlab.ops.evaluation import DEV_SET, fit_calibration, read_questions
+    from gradlab.ops.evaluation import DEV_SET, REAL_SET, fit_calibration, read_questions
 
     engine = load_engine()
-    calibration, cv = fit_calibration(engine, read_questions(labelled_set(file, DEV_SET)))
+    if file is None and REAL_SET is not None:
+        rows = read_questions(labelled_set(None, DEV_SET)) + read_questions(REAL_SET, "fit")
+    else:
+        rows = read_questions(labelled_set(file, DEV_SET))
+    calibration, cv = fit_calibration(engine, rows)
     out = out or CALIBRATION_FILE
     out.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
     click.echo(f"wrote {out}\n5-fold held-out rates by confidence threshold (false decline / off-topic declined):")

@@ -74,7 +74,10 @@ class Engine:
         lexical = LexicalIndex.build(kb, glossary)
         timings["lexical_build_s"] = time.perf_counter() - start
         calibration = calibration or Calibration.load(CALIBRATION_FILE)
-        retriever = Retriever(glossary, embedder, dense, lexical, calibration, cache_size=settings["CACHE_SIZE"])
+        names = {entry.id: entry.names for entry in kb.entries.values()}
+        retriever = Retriever(
+            glossary, embedder, dense, lexical, calibration, cache_size=settings["CACHE_SIZE"], names=names
+        )
         demo_records = demo_results.load_all(settings["DATA_DIR"])
         log.info("engine ready: %d entries, %d indexed texts, %s", len(kb), dense.index.ntotal, timings)
         return cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records)

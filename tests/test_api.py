@@ -52,6 +52,8 @@ def test_ask_honours_an_explicit_lang(client):
         ({"question": "lstm", "top_k": "3"}, "'top_k' must be an integer"),
         ({"question": "lstm", "top_k": True}, "'top_k' must be an integer"),
         ({"question": "lstm", "colour": "blue"}, "unknown field(s): colour"),
+        ({"question": "lstm", "context": 5}, "'context' must be an entry id"),
+        ({"question": "lstm", "context": ["lstm"]}, "'context' must be an entry id"),
     ],
 )
 def test_ask_rejects_bad_fields_with_400(client, body, fragment):
@@ -212,3 +214,7 @@ def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
     )
     response = app.test_client().post("/api/ask", json={"question": "lstm forget gate"})
     assert response.status_code == 200
+
+
+def test_an_unknown_context_id_is_ignored_not_an_error(client):
+    assert ask(client, question="what about GRU?", context="no-such-entry").status_code == 200

@@ -1,6 +1,7 @@
 """End to end with the real embedding model and the real faiss index: the questions gradlab exists for."""
 
 import pytest
+from gradlab.retrieval import text
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +173,36 @@ def test_entries_json_lists_at_least_35_complete_entries():
         assert entry["title"]["en"] and entry["title"]["zh"]
         assert entry["phrasings"]["en"] >= 5 and entry["phrasings"]["zh"] >= 5
         assert len(entry["related"]) >= 2 and entry["references"]
+
+
+def test_each_entrys_own_short_name_alone_retrieves_it(real_engine):
+    misses = []
+    for entry in real_engine.kb.entries.values():
+        english = next(n for n in entry.names if not text.CJK_RUN.search(n))
+        chinese = next(n for n in entry.names if text.CJK_RUN.search(n))
+        for name in (english, chinese, f"what is {english}?", f"{chinese}是什么"):
+            top = real_engine.retriever.rank(name, limit=1)[0].id
+            if top != entry.id:
+                misses.append((entry.id, name, top))
+    assert not misses, misses
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        ("lstm", "What about GRU?", "gru"),
+        ("lstm", "那 GRU 呢？", "gru"),
+        ("lstm", "那它的参数量呢？", "parameter-count"),
+        ("gru", "and how many parameters does it have?", "parameter-count"),
+    ],
+)
+def test_follow_up_questions_are_read_in_the_context_of_the_previous_answer(real_client, previous, follow_up, expected):
+    data = real_client.post("/api/ask", json={"question": follow_up, "context": previous}).get_json()
+    assert data["answered"] and data["answer"]["id"] == expected, (data["answer"] or {}).get("id")
+
+
+def test_a_question_that_stands_on_its_own_ignores_the_context(real_client):
+    question = "why does my loss become NaN after a few epochs?"
+    alone = real_client.post("/api/ask", json={"question": question}).get_json()
+    with_context = real_client.post("/api/ask", json={"question": question, "context": "pooling"}).get_json()
+    assert alone["answer"]["id"] == with_context["answer"]["id"] == "nan-loss"

@@ -13,6 +13,7 @@ def entry_text(entry_id="alpha", related=("beta", "gamma"), demo="gradient_vs_la
     header = {
         "id": entry_id,
         "title": {"en": f"Title {entry_id}", "zh": f"标题 {entry_id}"},
+        "names": [f"name {entry_id}", f"名字 {entry_id}"],
         "phrasings": {
             "en": [f"question {i} {entry_id}" for i in range(5)],
             "zh": [f"问题{i} {entry_id}" for i in range(5)],
@@ -139,3 +140,25 @@ def test_readme_example_matches_the_format():
     readme = (Path(__file__).resolve().parent.parent / "knowledge" / "README.md").read_text(encoding="utf-8")
     example = textwrap.dedent(readme.split("```markdown\n", 1)[1].split("```", 1)[0])
     assert example.startswith("---\nid: gradient-clipping")
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["only english", "also english"], "one English and one Chinese"),
+        (["只有中文", "还是中文"], "one English and one Chinese"),
+        (["lstm", "lstm", "长短期记忆"], "must not repeat"),
+    ],
+)
+def test_names_need_both_languages_and_no_repeats(tmp_path, names, message):
+    found = problems(write_kb(tmp_path, alpha=entry_text("alpha", names=names)))
+    assert any("alpha.md: names:" in p and message in p for p in found), found
+
+
+def test_a_name_shared_by_two_entries_is_reported(tmp_path):
+    found = problems(
+        write_kb(
+            tmp_path, beta=entry_text("beta", related=("alpha", "gamma"), demo="", names=["Name Alpha", "名字 beta"])
+        )
+    )
+    assert any("beta.md: names: 'Name Alpha' is also a name of 'alpha'" in p for p in found), found

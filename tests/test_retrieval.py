@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 from gradlab.answer import answer_question
-from gradlab.retrieval.retriever import FEATURES, MODES, Calibration
+from gradlab.retrieval.dense import PASSAGE, PHRASE, index_texts
+from gradlab.retrieval.retriever import FEATURES, MODES, SIGNALS, Calibration, concept_query, question_sentences
 
 
 def test_every_mode_ranks_every_entry_once(fake_engine):
@@ -22,7 +23,8 @@ def test_fused_score_is_the_calibrated_weighted_sum(fake_engine):
     retriever = fake_engine.retriever
     best = retriever.rank("感受野 receptive field dilation", mode="hybrid", limit=1)[0]
     weights = retriever.calibration.fusion
-    expected = sum(weights[name] * best.features[name] for name in ("dense", "bm25", "coverage"))
+    expected = sum(weights.get(name, 0.0) * best.features[name] for name in SIGNALS)
+    assert set(weights) <= set(SIGNALS)
     assert best.score == pytest.approx(expected, abs=1e-6)
 
 
@@ -107,3 +109,49 @@ def test_reads_chinese_probe_tells_vocabularies_apart():
 def test_missing_calibration_is_an_error_not_a_silent_default(tmp_path):
     with pytest.raises(FileNotFoundError, match="gradlab calibrate"):
         Calibration.load(tmp_path / "calibration.json")
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("LSTM", "lstm"),
+        ("what is LSTM?", "lstm"),
+        ("What about GRU?", "gru"),
+        ("那 GRU 呢？", "gru"),
+        ("什么是感受野", "感受野"),
+        ("池化是什么意思", "池化"),
+        ("long short-term memory", "longshorttermmemory"),
+        ("why does my LSTM forget", "whydoesmylstmforget"),
+    ],
+)
+def test_concept_query_strips_question_words_only(question, key):
+    assert concept_query(question) == key
+
+
+def test_a_bare_concept_name_goes_to_its_entry(fake_engine):
+    for question, entry_id in [("LSTM", "lstm"), ("池化", "pooling"), ("感受野", "receptive-field"), ("GRU?", "gru")]:
+        best = fake_engine.retriever.rank(question, limit=1)[0]
+        assert (best.id, best.features["name"]) == (entry_id, 1.0), question
+
+
+def test_long_question_yields_its_question_sentence():
+    question = (
+        "I train an LSTM on daily prices with a window of 50 steps and the loss goes down nicely. "
+        "But the plot of predictions looks like the input shifted by one day. Why does it only copy the last value?"
+    )
+    assert question_sentences(question) == ["Why does it only copy the last value?"]
+    assert question_sentences("why does my LSTM loss go to NaN?") == []
+
+
+def test_short_glossary_rewrites_are_not_indexed_but_answer_passages_are(fake_engine):
+    texts, owners, kinds = index_texts(fake_engine.kb, fake_engine.glossary, reads_chinese=False)
+    phrases = [t for t, k in zip(texts, kinds) if k == PHRASE]
+    # a Chinese phrasing rewritten to one or two English words would meet every short question with cosine 1
+    assert all(
+        len(t.split()) >= 3
+        for t in phrases
+        if t not in {e.title.en for e in fake_engine.kb.entries.values()}
+        and not any(t in e.phrasings.en for e in fake_engine.kb.entries.values())
+    )
+    passages = {o for o, k in zip(owners, kinds) if k == PASSAGE}
+    assert passages == set(fake_engine.kb.entries)

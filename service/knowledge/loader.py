@@ -19,6 +19,7 @@ MIN_PHRASINGS = 5
 MIN_RELATED = 2
 SECTION_HEADINGS = {"en": "# English", "zh": "# 中文"}
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class Localized(BaseModel):
@@ -57,6 +58,8 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_PATTERN)
     title: Localized
+    # the concept's own names: each alone is a request for this entry ("LSTM", "感受野")
+    names: list[str] = Field(min_length=2)
     phrasings: Phrasings
     demo: str = ""
     related: list[str] = Field(min_length=MIN_RELATED)
@@ -64,6 +67,16 @@ class Entry(BaseModel):
     figures: list[Figure] = Field(default_factory=list)
     body: Localized
     path: str
+
+    @field_validator("names")
+    @classmethod
+    def names_in_both_languages(cls, names: list[str]) -> list[str]:
+        cleaned = [n.strip() for n in names]
+        if any(not n for n in cleaned) or len(set(cleaned)) != len(cleaned):
+            raise ValueError("names must be non-empty and must not repeat")
+        if not any(CJK.search(n) for n in cleaned) or all(CJK.search(n) for n in cleaned):
+            raise ValueError("names need at least one English and one Chinese name")
+        return cleaned
 
     def summary(self, lang: str) -> str:
         """Return the short direct answer: the first paragraph of the body in ``lang``."""
@@ -156,6 +169,13 @@ def cross_check(entries: dict[str, Entry], demo_names: tuple[str, ...]) -> list[
             for lang in ("en", "zh"):
                 if figure.quoted not in getattr(entry.body, lang):
                     problems.append(f"{entry.path}: figures: '{figure.quoted}' is not quoted in the {lang} text")
+    owner_of_name: dict[str, str] = {}
+    for entry in entries.values():
+        for name in entry.names:
+            key = " ".join(name.lower().split())
+            other = owner_of_name.setdefault(key, entry.id)
+            if other != entry.id:
+                problems.append(f"{entry.path}: names: '{name}' is also a name of '{other}'")
     linked = {e.demo for e in entries.values()}
     for name in demo_names:
         if name not in linked:

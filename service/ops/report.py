@@ -25,7 +25,8 @@ def unanswered(
     storage: Storage, engine: Engine, low_confidence: float | None = None, limit: int = 20, same_topic: float = 0.75
 ) -> list[dict]:
     """Return groups of declined or low-confidence questions, most asked first, with feedback counts."""
-    low = engine.settings["MIN_CONFIDENCE"] + 0.1 if low_confidence is None else low_confidence
+    # answers within 0.2 of the threshold are the shaky ones: right barely more often than wrong
+    low = engine.settings["MIN_CONFIDENCE"] + 0.2 if low_confidence is None else low_confidence
     rows = [r for r in storage.query_rows() if not r["answered"] or r["confidence"] < low]
     if not rows:
         return []

@@ -93,7 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
         "exact search (exact search measured above 5 ms at 100k vectors).",
     ),
     Setting("TORCH_THREADS", 1, "torch threads for encoding questions (1 measured fastest on 2 cores)."),
-    Setting("MIN_CONFIDENCE", 0.65, "Below this confidence the service declines and offers suggestions."),
+    Setting(
+        "MIN_CONFIDENCE",
+        0.5,
+        "Below this confidence the service declines and offers suggestions. The confidence estimates the chance that "
+        "the top entry is a right answer, so 0.5 declines exactly when a wrong answer is the likelier outcome.",
+    ),
     Setting(
         "ALTERNATIVE_GAP",
         0.05,

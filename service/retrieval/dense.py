@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from gradlab.retrieval import text
 from gradlab.retrieval.embedder import Embedder
 from gradlab.retrieval.glossary import Glossary
 
-FORMAT = 2
+FORMAT = 3
+PHRASE, PASSAGE = 0, 1  # kinds of indexed text: a title or phrasing, or a passage of the English answer
+MIN_REWRITTEN_WORDS = 3  # a Chinese phrasing whose English rewrite is shorter says only "lstm" or "gradient"
+PASSAGE_WORDS = 60  # a long paragraph is cut into passages of about this many words
 log = logging.getLogger(__name__)
 HNSW_NEIGHBOURS = 32  # graph degree M
 HNSW_EF_CONSTRUCTION = 40
@@ -45,24 +49,60 @@ class DenseIndex:
     index: faiss.Index
     owners: list[str]  # owners[row] = id of the entry that row's text belongs to
     manifest: dict
+    kinds: list[int] = dataclasses.field(default_factory=list)  # kinds[row] = PHRASE or PASSAGE
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (scores, rows), each (n_queries, k), best first; rows are -1 past the index size."""
         return self.index.search(vectors, min(k, self.index.ntotal))
 
 
-def index_texts(kb: KnowledgeBase, glossary: Glossary, reads_chinese: bool = False) -> tuple[list[str], list[str]]:
-    """Return (texts, owners): each entry's titles and phrasings; for an English-only model the Chinese ones are
-    rewritten in English glossary terms, for a model that reads Chinese they are kept (normalised)."""
-    texts, owners = [], []
-    rewrite = text.normalize if reads_chinese else glossary.to_english
+def answer_passages(body: str) -> list[str]:
+    """Cut an answer's Markdown into passages: paragraphs without headings, long ones in runs of sentences."""
+    passages = []
+    for paragraph in re.split(r"\n\s*\n", body):
+        lines = [line for line in paragraph.splitlines() if not line.lstrip().startswith(("#", "```"))]
+        words = " ".join(" ".join(lines).replace("**", "").split()).split(" ")
+        if len(words) < 6:
+            continue
+        sentences = re.split(r"(?<=[.?!])\s+", " ".join(words))
+        chunk: list[str] = []
+        for sentence in sentences:
+            chunk.append(sentence)
+            if sum(len(c.split()) for c in chunk) >= PASSAGE_WORDS:
+                passages.append(" ".join(chunk))
+                chunk = []
+        if chunk:
+            passages.append(" ".join(chunk))
+    return passages
+
+
+def index_texts(
+    kb: KnowledgeBase, glossary: Glossary, reads_chinese: bool = False
+) -> tuple[list[str], list[str], list[int]]:
+    """Return (texts, owners, kinds): each entry's titles and phrasings, then passages of its English answer.
+
+    For an English-only model the Chinese titles and phrasings are rewritten in English glossary terms; a
+    rewrite of fewer than three words ("lstm", "cnn gradient") is left out, since it would meet every short
+    question about that word with a cosine of 1 at whichever entry happened to own it. A model that reads
+    Chinese gets them as they are, and the Chinese answer's passages too.
+    """
+    texts, owners, kinds = [], [], []
     for entry in kb.entries.values():
         candidates = [entry.title.en, *entry.phrasings.en]
-        candidates += [rewrite(t) for t in (entry.title.zh, *entry.phrasings.zh)]
-        for t in dict.fromkeys(c for c in candidates if c.strip()):  # keep order, drop repeats and blanks
-            texts.append(t)
-            owners.append(entry.id)
-    return texts, owners
+        for zh in (entry.title.zh, *entry.phrasings.zh):
+            rewritten = text.normalize(zh) if reads_chinese else glossary.to_english(zh)
+            if reads_chinese or len(rewritten.split()) >= MIN_REWRITTEN_WORDS:
+                candidates.append(rewritten)
+        passages = answer_passages(entry.body.en) + (answer_passages(entry.body.zh) if reads_chinese else [])
+        seen = set()
+        for kind, group in ((PHRASE, candidates), (PASSAGE, passages)):
+            for t in group:
+                if t.strip() and t not in seen:  # keep order, drop repeats and blanks
+                    seen.add(t)
+                    texts.append(t)
+                    owners.append(entry.id)
+                    kinds.append(kind)
+    return texts, owners, kinds
 
 
 def manifest_for(kb: KnowledgeBase, glossary: Glossary, embedder: Embedder, approximate_above: int) -> dict:
@@ -85,7 +125,7 @@ def build_index(
     approximate_above: int = 50_000,
 ) -> DenseIndex:
     """Embed every text in batches and put the vectors in an inner-product index (exact while small)."""
-    texts, owners = index_texts(kb, glossary, embedder.reads_chinese)
+    texts, owners, kinds = index_texts(kb, glossary, embedder.reads_chinese)
     batches = [texts[i : i + 64] for i in range(0, len(texts), 64)]
     vectors = []
     for done, batch in enumerate(batches, start=1):
@@ -94,14 +134,15 @@ def build_index(
             progress(done, len(batches))
     matrix = np.vstack(vectors).astype(np.float32)  # (n_texts, dim)
     index = make_faiss_index(matrix, approximate_above)
-    return DenseIndex(index=index, owners=owners, manifest=manifest_for(kb, glossary, embedder, approximate_above))
+    manifest = manifest_for(kb, glossary, embedder, approximate_above)
+    return DenseIndex(index=index, owners=owners, manifest=manifest, kinds=kinds)
 
 
 def save_index(dense: DenseIndex, folder: Path) -> None:
     """Write the index, its row owners and manifest; the manifest last, so a crash leaves it stale."""
     folder.mkdir(parents=True, exist_ok=True)
     faiss.write_index(dense.index, str(folder / "dense.faiss"))
-    (folder / "owners.json").write_text(json.dumps(dense.owners))
+    (folder / "owners.json").write_text(json.dumps({"owners": dense.owners, "kinds": dense.kinds}))
     (folder / "manifest.json").write_text(json.dumps(dense.manifest, indent=2))
 
 
@@ -115,17 +156,18 @@ def load_index(folder: Path, expected: dict) -> DenseIndex | None:
         if manifest != expected:
             log.info("the index in %s was built from another knowledge base or model; rebuilding", folder)
             return None
-        owners = json.loads((folder / "owners.json").read_text())
+        rows = json.loads((folder / "owners.json").read_text())
+        owners, kinds = rows["owners"], rows["kinds"]
         index = faiss.read_index(str(folder / "dense.faiss"))
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = HNSW_EF_SEARCH
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
         log.warning("index in %s is unreadable (%s); it will be rebuilt", folder, exc)
         return None
-    if index.ntotal != len(owners):
+    if not index.ntotal == len(owners) == len(kinds):
         log.warning("index in %s has %d rows for %d owners; it will be rebuilt", folder, index.ntotal, len(owners))
         return None
-    return DenseIndex(index=index, owners=owners, manifest=manifest)
+    return DenseIndex(index=index, owners=owners, manifest=manifest, kinds=kinds)
 
 
 def load_or_build(

@@ -13,7 +13,7 @@ from gradlab.ops.storage import StorageError
 from gradlab.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-ASK_FIELDS = ("question", "lang", "top_k")
+ASK_FIELDS = ("question", "lang", "top_k", "context")
 FEEDBACK_FIELDS = ("question", "entry_id", "confidence", "vote", "comment")
 MAX_COMMENT_CHARS = 1000
 
@@ -47,7 +47,7 @@ def query_lang(default: str = "en") -> str:
 
 
 def parse_ask(data: dict, max_chars: int) -> tuple[str, str, int]:
-    """Validate an ask request; return (question, lang, top_k)."""
+    """Validate an ask request; return (question, lang, top_k, context)."""
     unknown = sorted(set(data) - set(ASK_FIELDS))
     if unknown:
         raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; accepted: {', '.join(ASK_FIELDS)}")
@@ -67,15 +67,18 @@ def parse_ask(data: dict, max_chars: int) -> tuple[str, str, int]:
         top_k = int(top_k)
     if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 10:
         raise ApiError(400, "'top_k' must be an integer from 1 to 10")
-    return question, lang, top_k
+    context = data.get("context")
+    if context is not None and (not isinstance(context, str) or len(context) > 100):
+        raise ApiError(400, "'context' must be an entry id (a string of at most 100 characters) or null")
+    return question, lang, top_k, context
 
 
 @bp.post("/ask")
 def ask():
     settings = current_app.config["GRADLAB"]
-    question, lang, top_k = parse_ask(json_object(), settings["MAX_QUESTION_CHARS"])
+    question, lang, top_k, context = parse_ask(json_object(), settings["MAX_QUESTION_CHARS"])
     start = time.perf_counter()
-    result = answer_question(engine(), question, lang=lang, top_k=top_k)
+    result = answer_question(engine(), question, lang=lang, top_k=top_k, context=context)
     demo = (result["answer"] or {}).get("demo")
     if demo:
         add_demo_links(demo)

@@ -77,6 +77,12 @@ ASK_REQUEST = {
         "question": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"},
         "lang": {"type": "string", "enum": list(LANGS), "default": "auto"},
         "top_k": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
+        "context": {
+            "type": ["string", "null"],
+            "maxLength": 100,
+            "description": "id of the entry that answered the previous question; a short follow-up that names "
+            "no concept of its own ('那它的参数量呢') is read in its light",
+        },
     },
 }
 FEEDBACK_REQUEST = {

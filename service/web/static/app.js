@@ -77,6 +77,11 @@ function saveHistory(items) {
   try { localStorage.setItem(HISTORY_KEY, JSON.stringify(items.slice(-30))); } catch { /* storage full: keep going */ }
 }
 
+function lastAnswerId() {
+  const answered = loadHistory().filter((item) => item.answer);
+  return answered.length ? answered[answered.length - 1].answer.id : null;
+}
+
 function addQuestion(question) {
   const node = document.getElementById("tpl-question").content.firstElementChild.cloneNode(true);
   node.querySelector(".bubble").textContent = question;
@@ -240,7 +245,8 @@ async function ask(question) {
     const response = await fetch(body.dataset.askUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question }),
+      // the entry that answered last gives a follow-up ("what about GRU?", "那它的参数量呢") its context
+      body: JSON.stringify({ question, context: lastAnswerId() }),
     });
     const data = await response.json();
     if (!response.ok) throw new Error(data.message || String(response.status));
