@@ -71,6 +71,11 @@ def ask(question: str, lang: str, as_json: bool) -> None:
     if as_json:
         echo_json(result)
         return
+    if result["kind"] == "smalltalk":
+        click.echo(result["reply"])
+        for s in result["starters"]:
+            click.echo(f"  - {s['question']}  ({s['topic']})")
+        return
     if not result["answered"]:
         click.echo(f"No good answer (confidence {result['confidence']:.2f}). Closest topics:")
         for s in result["suggestions"]:

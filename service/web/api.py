@@ -85,7 +85,8 @@ def ask():
             lang=result["lang"],
             top_entry=(result["answer"] or {}).get("id"),
             confidence=result["confidence"],
-            answered=result["answered"],
+            # small talk is handled, not a gap in the knowledge base: keep it out of the unanswered report
+            answered=result["answered"] or result["kind"] == "smalltalk",
             latency_ms=(time.perf_counter() - start) * 1000,
         )
     return jsonify(result)

@@ -55,18 +55,47 @@ ENTRY = {
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
     },
 }
+STARTER = {
+    "type": "object",
+    "required": ["topic", "question"],
+    "properties": {"topic": {"type": "string"}, "question": {"type": "string"}},
+}
 ANSWER = {
     "type": "object",
-    "required": ["question", "lang", "answered", "confidence", "answer", "related", "alternatives", "suggestions"],
+    "required": [
+        "question",
+        "lang",
+        "kind",
+        "answered",
+        "confidence",
+        "answer",
+        "related",
+        "alternatives",
+        "suggestions",
+        "reply",
+        "starters",
+    ],
     "properties": {
         "question": {"type": "string"},
         "lang": {"type": "string", "enum": ["en", "zh"]},
+        "kind": {
+            "type": "string",
+            "enum": ["answer", "decline", "smalltalk"],
+            "description": "answer: 'answer' holds the entry; decline: no good answer, see 'suggestions'; "
+            "smalltalk: a greeting, thanks or 'what can you do', see 'reply' and 'starters'",
+        },
         "answered": {"type": "boolean"},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "answer": {"oneOf": [{"$ref": "#/components/schemas/Entry"}, {"type": "null"}]},
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
         "alternatives": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
         "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
+        "reply": {"type": ["string", "null"], "description": "the friendly reply to small talk, else null"},
+        "starters": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Starter"},
+            "description": "with small talk: one question to start with per theme of the topic map",
+        },
     },
 }
 ASK_REQUEST = {
@@ -260,6 +289,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "EntryRef": ENTRY_REF,
                 "Demo": DEMO,
                 "Entry": ENTRY,
+                "Starter": STARTER,
                 "Answer": ANSWER,
                 "AskRequest": ask_request,
                 "FeedbackRequest": feedback_request,
