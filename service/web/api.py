@@ -151,6 +151,29 @@ def entry(entry_id: str):
     return jsonify(payload)
 
 
+@bp.get("/suggest")
+def suggest():
+    lang, eng = query_lang(), engine()
+    typed = request.args.get("q")
+    if typed is None:
+        raise ApiError(400, "'q' is required: the text typed so far")
+    limit = current_app.config["GRADLAB"]["MAX_QUESTION_CHARS"]
+    if len(typed) > limit:
+        raise ApiError(400, f"'q' is {len(typed)} characters; the limit is {limit}")
+    suggestions = []
+    for entry_id in eng.suggester.suggest(typed):
+        title = eng.kb.entries[entry_id].title
+        suggestions.append(
+            {
+                "id": entry_id,
+                "title": getattr(title, lang),
+                "titles": {"en": title.en, "zh": title.zh},
+                "url": url_for("pages.entry", entry_id=entry_id, lang=lang),
+            }
+        )
+    return jsonify({"q": typed, "suggestions": suggestions})
+
+
 def add_demo_links(summary: dict) -> dict:
     """Add the URLs of a demo summary's plot (when built) and source."""
     name = summary["name"]

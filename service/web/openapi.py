@@ -55,6 +55,20 @@ ENTRY = {
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
     },
 }
+SUGGESTION = {
+    "type": "object",
+    "required": ["id", "title", "titles", "url"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string", "description": "the title in the requested language"},
+        "titles": {
+            "type": "object",
+            "required": ["en", "zh"],
+            "properties": {"en": {"type": "string"}, "zh": {"type": "string"}},
+        },
+        "url": {"type": "string", "description": "the entry's page, /e/<id>?lang="},
+    },
+}
 STARTER = {
     "type": "object",
     "required": ["topic", "question"],
@@ -216,6 +230,35 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                     "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
                 }
             },
+            "/api/suggest": {
+                "get": {
+                    "summary": "Up to 5 entry titles, in both languages, matching the text typed so far",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": max_question_chars},
+                            "description": "the text typed so far; prefix and fuzzy match over titles and phrasings",
+                        },
+                        LANG_PARAM,
+                    ],
+                    "responses": {
+                        "200": json_response(
+                            "suggestions, best first",
+                            {
+                                "type": "object",
+                                "required": ["q", "suggestions"],
+                                "properties": {
+                                    "q": {"type": "string"},
+                                    "suggestions": {"type": "array", "maxItems": 5, "items": ref("Suggestion")},
+                                },
+                            },
+                        ),
+                        **errors(400),
+                    },
+                }
+            },
             "/api/demos": {
                 "get": {
                     "summary": "List the demos with their measured results",
@@ -290,6 +333,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "Demo": DEMO,
                 "Entry": ENTRY,
                 "Starter": STARTER,
+                "Suggestion": SUGGESTION,
                 "Answer": ANSWER,
                 "AskRequest": ask_request,
                 "FeedbackRequest": feedback_request,
