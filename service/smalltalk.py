@@ -65,7 +65,8 @@ REPLIES = {
         "receptive fields, normalisation, initialisation and training practice. Each answer explains the why "
         "and links to a PyTorch experiment that measures the effect; when I have no good answer I say so "
         "instead of guessing. The topic map lists everything I know. Some questions to start with:",
-        "zh": "我可以回答关于 RNN、CNN、GRU 和 LSTM 的问题：梯度消失与梯度爆炸、门控、感受野、规范化、初始化和训练实践。"
+        "zh": "我可以回答关于 RNN、CNN、GRU 和 LSTM 的问题："
+        "梯度消失与梯度爆炸、门控、感受野、规范化、初始化和训练实践。"
         "每个回答都会解释原因，并附上一个测量该现象的 PyTorch 实验；没有合适的答案时我会直说，而不是瞎猜。"
         "话题地图列出了我知道的全部内容。可以从这些问题开始：",
     },

@@ -73,7 +73,11 @@ def test_small_talk_gets_a_friendly_reply_with_starter_questions(client, fake_en
 
 @pytest.mark.parametrize(
     "question",
-    ["hi, how does gradient clipping by norm or by value work", "thanks, but what is a receptive field", "你好，感受野是什么"],
+    [
+        "hi, how does gradient clipping by norm or by value work",
+        "thanks, but what is a receptive field",
+        "你好，感受野是什么",
+    ],
 )
 def test_a_real_question_after_a_greeting_is_answered_normally(client, question):
     greeted = ask(client, question=question).get_json()

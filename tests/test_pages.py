@@ -128,8 +128,12 @@ def test_chat_page_links_the_browsing_pages_and_offers_starters(client, fake_eng
 def test_chat_input_is_an_aria_combobox_for_suggestions(client):
     html = page(client, "/")
     textarea = re.search(r"<textarea[^>]*>", html).group(0)
-    for attribute in ('role="combobox"', 'aria-autocomplete="list"', 'aria-controls="suggestions"',
-                      'aria-expanded="false"'):
+    for attribute in (
+        'role="combobox"',
+        'aria-autocomplete="list"',
+        'aria-controls="suggestions"',
+        'aria-expanded="false"',
+    ):
         assert attribute in textarea
     assert re.search(r'<ul id="suggestions" role="listbox"', html)
     assert 'data-suggest-url="/api/suggest"' in html and 'data-entry-page-url="/e/ENTRY_ID"' in html

@@ -3,8 +3,8 @@
 Every title and phrasing of every entry, in both languages, is a choice. A choice that starts with the typed
 text scores highest, one that contains it next; then typos ("gradiant cliping") are caught word by word with
 rapidfuzz (the last word may be unfinished, so it is also compared with word beginnings), and Chinese, which
-has no spaces, by rapidfuzz's partial ratio. Each entry scores as its best choice, with a bonus for its titles. Text is normalised as for
-retrieval, so traditional Chinese and full-width forms match too.
+has no spaces, by rapidfuzz's partial ratio. Each entry scores as its best choice, with a
+bonus for its titles. Text is normalised as for retrieval, so traditional Chinese and full-width forms match too.
 """
 
 from __future__ import annotations

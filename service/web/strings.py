@@ -57,7 +57,8 @@ UI = {
         "ask_follow_up": "在对话中继续提问",
         "explained_in": "讲解见",
         "topics_title": "话题地图",
-        "topics_intro": "gradlab 能回答的全部内容，按主题分组。每个条目都有自己的页面：解释、公式，以及测量该现象的实验。",
+        "topics_intro": "gradlab 能回答的全部内容，按主题分组。"
+        "每个条目都有自己的页面：解释、公式，以及测量该现象的实验。",
         "demos_title": "实验一览",
         "demos_intro": "所有回答背后的实验：每个都是一个小的 PyTorch 文件，固定随机种子，在 CPU 上几秒钟跑完。",
         "not_found_title": "没有这个条目",
