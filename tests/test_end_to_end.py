@@ -172,3 +172,27 @@ def test_entries_json_lists_at_least_35_complete_entries():
         assert entry["title"]["en"] and entry["title"]["zh"]
         assert entry["phrasings"]["en"] >= 5 and entry["phrasings"]["zh"] >= 5
         assert len(entry["related"]) >= 2 and entry["references"]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("hi, why do RNN gradients vanish over long sequences?", "rnn-vanishing-exploding"),
+        ("Hello! What is a receptive field?", "receptive-field"),
+        ("你好，LSTM 的遗忘门有什么用？", "lstm"),
+    ],
+)
+def test_a_question_that_starts_with_a_greeting_is_answered(real_client, question, entry_id):
+    data = real_client.post("/api/ask", json={"question": question}).get_json()
+    assert data["kind"] == "answer" and data["reply"] is None, data
+    assert data["answer"]["id"] == entry_id
+
+
+def test_every_starter_question_is_answered_from_its_own_topic(real_client, real_engine):
+    for topic in real_engine.kb.topics:
+        for lang in ("en", "zh"):
+            question = getattr(topic.starter, lang)
+            data = real_client.post("/api/ask", json={"question": question}).get_json()
+            assert data["kind"] == "answer", (question, data["confidence"])
+            assert data["answer"]["id"] in topic.entries, (question, data["answer"]["id"])
+            assert data["lang"] == lang
