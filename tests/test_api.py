@@ -277,3 +277,14 @@ def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
     )
     response = app.test_client().post("/api/ask", json={"question": "lstm forget gate"})
     assert response.status_code == 200
+
+
+def test_cli_ask_prints_the_small_talk_reply_and_starters(fake_engine, monkeypatch):
+    from click.testing import CliRunner
+    from gradlab.cli import main
+
+    monkeypatch.setattr("gradlab.cli.load_engine", lambda force_index=False: fake_engine)
+    result = CliRunner().invoke(main, ["ask", "你好"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("你好！") and "No good answer" not in result.output
+    assert all(topic.starter.zh in result.output for topic in fake_engine.kb.topics)
