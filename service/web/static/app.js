@@ -327,14 +327,14 @@ form.addEventListener("submit", (event) => {
 
 // --- suggestions while typing: an ARIA combobox over the question box ---
 let suggestTimer = null;
-let suggestAbort = null;
+let suggestSeq = 0; // each request's number: an answer to an older request than the latest is dropped
 let activeOption = -1;
 
 function options() { return [...suggestionList.querySelectorAll("[role=option]")]; }
 
 function closeSuggestions() {
   clearTimeout(suggestTimer);
-  if (suggestAbort) suggestAbort.abort();
+  suggestSeq += 1;
   suggestionList.hidden = true;
   suggestionList.replaceChildren();
   input.setAttribute("aria-expanded", "false");
@@ -386,15 +386,15 @@ function showSuggestions(suggestions) {
 }
 
 async function fetchSuggestions(text) {
-  if (suggestAbort) suggestAbort.abort();
-  suggestAbort = new AbortController();
+  suggestSeq += 1;
+  const seq = suggestSeq;
   try {
     const url = `${body.dataset.suggestUrl}?q=${encodeURIComponent(text)}&lang=${uiLang}`;
-    const response = await fetch(url, { signal: suggestAbort.signal });
+    const response = await fetch(url);
     if (!response.ok) return;
     const data = await response.json();
-    if (input.value.trim() === text) showSuggestions(data.suggestions);
-  } catch { /* aborted by newer typing, or offline: no suggestions is fine */ }
+    if (seq === suggestSeq && input.value.trim() === text) showSuggestions(data.suggestions);
+  } catch { /* offline or rate-limited: no suggestions is fine */ }
 }
 
 input.addEventListener("input", () => {
