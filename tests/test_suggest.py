@@ -67,3 +67,11 @@ def test_suggest_endpoint_with_empty_text_suggests_nothing(client):
 )
 def test_suggest_endpoint_rejects_bad_input(client, query, fragment):
     assert fragment in assert_error(client.get("/api/suggest", query_string=query), 400)["message"]
+
+
+def test_fuzzy_matching_reads_only_the_last_few_content_words():
+    from gradlab.retrieval.suggest import MAX_TYPED_WORDS, typed_words
+
+    words = typed_words("why does my lstm lstm loss become nan after a few iterations with adam")
+    assert words == ["loss", "become", "nan", "after", "few", "iterations", "adam"][-MAX_TYPED_WORDS:]
+    assert len(typed_words("word " * 200 + " ".join(f"w{i}" for i in range(50)))) == MAX_TYPED_WORDS

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import numpy as np
 from gradlab.knowledge.loader import KnowledgeBase
 from gradlab.retrieval import text
 from rapidfuzz import fuzz, process
@@ -24,26 +25,21 @@ FUZZY_MIN_CHARS = 3  # fuzzy matches of one or two characters are noise
 FUZZY_CUTOFF = 75.0  # rapidfuzz ratios, 0-100
 FUZZY_WEIGHT = 0.85  # a fuzzy match never outranks a prefix or substring match
 WORD = re.compile(r"[a-z0-9_]+")
+MAX_TYPED_WORDS = 6  # the last few words typed are what the learner is looking for; also bounds the work
 TITLE_HEAD_END = re.compile(r"[:：(（,，、?？]")
 
 
-def word_score(typed_words: list[str], words: list[str]) -> float:
-    """Return the mean over typed words of their best rapidfuzz ratio against ``words`` (0-100)."""
-    if not words:
-        return 0.0
-    total = 0.0
-    for k, typed in enumerate(typed_words):
-        unfinished = k == len(typed_words) - 1
-        total += max(
-            max(fuzz.ratio(typed, w), fuzz.ratio(typed, w[: len(typed)]) if unfinished else 0.0) for w in words
-        )
-    return total / len(typed_words)
+def typed_words(query: str) -> list[str]:
+    """Return the words of typed text worth matching: no stopwords, no repeats, at most MAX_TYPED_WORDS."""
+    words = list(dict.fromkeys(w for w in WORD.findall(query) if w not in text.EN_STOPWORDS))
+    return words[-MAX_TYPED_WORDS:]
 
 
 @dataclasses.dataclass(frozen=True)
 class Suggester:
     choices: list[str]  # normalised titles and phrasings
-    words: list[list[str]]  # the Latin words of each choice
+    vocabulary: list[str]  # every Latin word of the choices, once
+    word_ids: list[np.ndarray]  # per choice, the vocabulary indices of its words
     owners: list[str]  # the entry id of each choice
     is_title: list[bool]
     order: dict[str, int]  # entry id -> position in the knowledge base, to break ties stably
@@ -59,8 +55,11 @@ class Suggester:
                 choices.append(text.normalize(raw))
                 owners.append(entry.id)
                 is_title.append(title)
-        words = [WORD.findall(choice) for choice in choices]
-        return cls(choices, words, owners, is_title, {entry_id: i for i, entry_id in enumerate(kb.entries)})
+        vocabulary = sorted({w for choice in choices for w in WORD.findall(choice)})
+        index = {w: i for i, w in enumerate(vocabulary)}
+        word_ids = [np.array([index[w] for w in WORD.findall(choice)], dtype=np.int64) for choice in choices]
+        order = {entry_id: i for i, entry_id in enumerate(kb.entries)}
+        return cls(choices, vocabulary, word_ids, owners, is_title, order)
 
     def suggest(self, typed: str, limit: int = 5) -> list[str]:
         """Return the ids of up to ``limit`` entries matching ``typed``, best first."""
@@ -83,18 +82,30 @@ class Suggester:
                 offer(i, CONTAINS)
         if len(query) < FUZZY_MIN_CHARS:
             return self.top(best, limit)
-        typed_words = WORD.findall(query)
-        if typed_words and not text.CJK_RUN.search(query):
-            for i, words in enumerate(self.words):
-                score = word_score(typed_words, words)
+        words = typed_words(query)
+        if words and not text.CJK_RUN.search(query):
+            for i, score in enumerate(self.word_scores(words)):
                 if score >= FUZZY_CUTOFF:
-                    offer(i, score * FUZZY_WEIGHT)
+                    offer(i, float(score) * FUZZY_WEIGHT)
         else:
             for _, score, i in process.extract(
                 query, self.choices, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 10
             ):
                 offer(i, score * FUZZY_WEIGHT)
         return self.top(best, limit)
+
+    def word_scores(self, words: list[str]) -> np.ndarray:
+        """Return, per choice, the mean over typed words of their best rapidfuzz ratio against its words."""
+        # (n_typed, n_vocabulary) ratios; the last word may be unfinished, so it also meets word beginnings
+        ratios = process.cdist(words, self.vocabulary, scorer=fuzz.ratio, dtype=np.float32)
+        last = words[-1]
+        beginnings = [w[: len(last)] for w in self.vocabulary]
+        ratios[-1] = np.maximum(ratios[-1], process.cdist([last], beginnings, scorer=fuzz.ratio, dtype=np.float32)[0])
+        scores = np.zeros(len(self.choices), dtype=np.float32)
+        for i, ids in enumerate(self.word_ids):
+            if len(ids):
+                scores[i] = ratios[:, ids].max(axis=1).mean()
+        return scores
 
     def top(self, best: dict[str, float], limit: int) -> list[str]:
         """Return the ``limit`` best-scoring entry ids, ties in knowledge-base order."""
