@@ -65,6 +65,5 @@ def demo_gallery(engine: Engine, lang: str) -> list[dict]:
 
 def close_entries(engine: Engine, missing_id: str, lang: str, limit: int = 3) -> list[dict]:
     """Return entries whose titles resemble a missing id (for the not-found page)."""
-    return [entry_ref(engine, entry_id, lang) for entry_id in engine.suggester.suggest(missing_id.replace("-", " "))][
-        :limit
-    ]
+    ids = engine.suggester.suggest(missing_id.replace("-", " "), limit=limit)
+    return [entry_ref(engine, entry_id, lang) for entry_id in ids]

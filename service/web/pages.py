@@ -28,13 +28,10 @@ def page_lang() -> str | None:
     return request.accept_languages.best_match(LANGS) or "en"
 
 
-def render(template: str, lang: str, status: int = 200, endpoint_args: dict | None = None, **context):
-    """Render a page with the shared context: strings, languages and the canonical and alternate URLs."""
-    endpoint_args = endpoint_args if endpoint_args is not None else dict(request.view_args or {})
-    urls = {
-        code: url_for(request.endpoint, **endpoint_args, lang=code, _external=True) if status == 200 else None
-        for code in LANGS
-    }
+def render(template: str, lang: str, status: int = 200, **context):
+    """Render a page with the shared context: strings, languages, and the canonical and alternate URLs."""
+    endpoint_args = dict(request.view_args or {})
+    urls = {code: url_for(request.endpoint, **endpoint_args, lang=code, _external=True) for code in LANGS}
     other = "zh" if lang == "en" else "en"
     body = render_template(
         template,
@@ -42,9 +39,9 @@ def render(template: str, lang: str, status: int = 200, endpoint_args: dict | No
         other=other,
         html_lang=HTML_LANG[lang],
         t=UI[lang],
-        canonical=urls[lang],
+        canonical=urls[lang] if status == 200 else None,  # an error page is no page to link to
         alternates=urls if status == 200 else {},
-        other_url=url_for(request.endpoint, **endpoint_args, lang=other) if request.endpoint else None,
+        other_url=url_for(request.endpoint, **endpoint_args, lang=other),
         **context,
     )
     response = current_app.make_response((body, status))
@@ -59,9 +56,7 @@ def bad_lang():
 
 @bp.get("/")
 def index():
-    return render_template(
-        "index.html", starters={lang: starters(engine(), lang) for lang in LANGS}, topic_count=len(engine().kb.topics)
-    )
+    return render_template("index.html", starters={lang: starters(engine(), lang) for lang in LANGS})
 
 
 @bp.get("/e/<entry_id>")
