@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: serve test check lint build test-deps bench load clean
+.PHONY: serve test check lint build test-deps bench load clean screenshots
 
 $(BIN)/gradlab: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,6 @@ bench: $(BIN)/gradlab
 
 load: build
 	$(BIN)/python bench/load.py --requests 2000 --concurrency 16
+
+screenshots: build
+	$(BIN)/python bench/screenshots.py --out docs

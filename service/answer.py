@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from gradlab import smalltalk
 from gradlab.engine import Engine
 from gradlab.knowledge.demo_results import demo_summary
 from gradlab.knowledge.render import markdown_to_html
@@ -57,6 +58,13 @@ def in_context(engine: Engine, question: str, context: str | None) -> str:
     return f"{question} {name}"
 
 
+def starters(engine: Engine, lang: str) -> list[dict]:
+    """Return one question to start with per theme of the topic map, in ``lang``."""
+    return [
+        {"topic": getattr(topic.title, lang), "question": getattr(topic.starter, lang)} for topic in engine.kb.topics
+    ]
+
+
 def decide(engine: Engine, question: str, mode: str = "hybrid", limit: int = 4) -> tuple[list[Candidate], bool]:
     """Rank the entries for ``question`` and decide whether the best one is good enough to answer with."""
     candidates = engine.retriever.rank(question, mode=mode, limit=limit)
@@ -71,22 +79,30 @@ def answer_question(
     mode: str = "hybrid",
     context: str | None = None,
 ) -> dict:
-    """Answer ``question`` from the knowledge base, or decline with the closest topics as suggestions;
+    """Answer ``question`` from the knowledge base, reply to small talk, or decline with the closest topics;
     ``context`` is the id of the entry that answered the previous question, for follow-ups."""
     lang = text.detect_lang(question) if lang == "auto" else lang
-    settings = engine.settings
-    candidates, answered = decide(engine, in_context(engine, question, context), mode=mode, limit=max(top_k, 3) + 1)
-    best = candidates[0]
     result = {
         "question": question,
         "lang": lang,
-        "answered": answered,
-        "confidence": round(best.confidence, 3),
+        "kind": "smalltalk",
+        "answered": False,
+        "confidence": 1.0,
         "answer": None,
         "related": [],
         "alternatives": [],
         "suggestions": [],
+        "reply": None,
+        "starters": [],
     }
+    chat = smalltalk.detect(question)
+    if chat is not None:
+        result.update(reply=smalltalk.reply(chat, lang), starters=starters(engine, lang))
+        return result
+    settings = engine.settings
+    candidates, answered = decide(engine, in_context(engine, question, context), mode=mode, limit=max(top_k, 3) + 1)
+    best = candidates[0]
+    result.update(kind="answer" if answered else "decline", answered=answered, confidence=round(best.confidence, 3))
     if not answered:
         result["suggestions"] = [entry_ref(engine, c.id, lang, c.confidence) for c in candidates[:top_k]]
         return result

@@ -72,6 +72,11 @@ def ask(question: str, lang: str, as_json: bool, context: str | None) -> None:
     if as_json:
         echo_json(result)
         return
+    if result["kind"] == "smalltalk":
+        click.echo(result["reply"])
+        for s in result["starters"]:
+            click.echo(f"  - {s['question']}  ({s['topic']})")
+        return
     if not result["answered"]:
         click.echo(f"No good answer (confidence {result['confidence']:.2f}). Closest topics:")
         for s in result["suggestions"]:
@@ -118,13 +123,16 @@ def entries(as_json: bool, lang: str) -> None:
 
 @main.command()
 def check() -> None:
-    """Validate the whole knowledge base; exit non-zero on any problem."""
+    """Validate the whole knowledge base and its topic map; exit non-zero on any problem."""
     try:
         kb = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
     except KnowledgeError as exc:
         fail_on_knowledge(exc)
     linked = {e.demo for e in kb.entries.values() if e.demo}
-    click.echo(f"OK: {len(kb)} entries, {len(linked)} of {len(demos.DEMOS)} demos linked, no problems.")
+    click.echo(
+        f"OK: {len(kb)} entries in {len(kb.topics)} topics, {len(linked)} of {len(demos.DEMOS)} demos linked, "
+        "no problems."
+    )
 
 
 @main.group()

@@ -20,6 +20,7 @@ from gradlab.retrieval.embedder import Embedder, SentenceTransformerEmbedder
 from gradlab.retrieval.glossary import Glossary, load_glossary
 from gradlab.retrieval.lexical import LexicalIndex
 from gradlab.retrieval.retriever import Calibration, Retriever
+from gradlab.retrieval.suggest import Suggester
 
 log = logging.getLogger(__name__)
 CALIBRATION_FILE = package_path("gradlab.retrieval") / "calibration.json"
@@ -35,6 +36,7 @@ class Engine:
     retriever: Retriever
     timings: dict[str, float]
     demo_records: dict[str, dict | None]
+    suggester: Suggester
 
     @property
     def data_dir(self) -> Path:
@@ -80,4 +82,5 @@ class Engine:
         )
         demo_records = demo_results.load_all(settings["DATA_DIR"])
         log.info("engine ready: %d entries, %d indexed texts, %s", len(kb), dense.index.ntotal, timings)
-        return cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records)
+        suggester = Suggester.build(kb)
+        return cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records, suggester)

@@ -67,7 +67,8 @@ def runner(app):
     return app.test_cli_runner()
 
 
-BUILT_DEMOS = ("gradient_vs_lag", "lstm_vs_gru_cost", "clipping_exploding")  # the demos the browser tests show
+# the demos whose plots the browser tests show
+BUILT_DEMOS = ("gradient_vs_lag", "lstm_vs_gru_cost", "clipping_exploding", "lstm_gates")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,19 @@ import pytest
 
 from tests.conftest import assert_error
 
-ANSWER_KEYS = {"question", "lang", "answered", "confidence", "answer", "related", "alternatives", "suggestions"}
+ANSWER_KEYS = {
+    "question",
+    "lang",
+    "kind",
+    "answered",
+    "confidence",
+    "answer",
+    "related",
+    "alternatives",
+    "suggestions",
+    "reply",
+    "starters",
+}
 
 
 def ask(client, **body):
@@ -20,11 +32,64 @@ def test_ask_returns_the_documented_shape(client):
     assert set(data) == ANSWER_KEYS
     assert data["lang"] == "en"
     assert 0.0 <= data["confidence"] <= 1.0
+    assert data["kind"] == ("answer" if data["answered"] else "decline")
+    assert data["reply"] is None and data["starters"] == []
     if data["answered"]:
         assert {"id", "title", "text", "html", "summary", "demo", "references"} <= set(data["answer"])
         assert all(set(r) == {"id", "title"} for r in data["related"])
     else:
         assert data["answer"] is None and data["suggestions"]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "reply_fragment"),
+    [
+        ("hi", "en", "Hello"),
+        ("Hello there!", "en", "Hello"),
+        ("Good morning", "en", "Hello"),
+        ("thanks!", "en", "welcome"),
+        ("Thank you so much.", "en", "welcome"),
+        ("What can you do?", "en", "I answer questions"),
+        ("hi, what can you do", "en", "I answer questions"),
+        ("你好", "zh", "你好"),
+        ("您好！", "zh", "你好"),
+        ("谢谢", "zh", "不客气"),
+        ("謝謝你", "zh", "不客气"),
+        ("你能做什么？", "zh", "我可以回答"),
+        ("你能做什麼", "zh", "我可以回答"),
+        ("你是誰", "zh", "我可以回答"),
+    ],
+)
+def test_small_talk_gets_a_friendly_reply_with_starter_questions(client, fake_engine, question, lang, reply_fragment):
+    data = ask(client, question=question).get_json()
+    assert set(data) == ANSWER_KEYS
+    assert data["kind"] == "smalltalk" and data["lang"] == lang
+    assert reply_fragment in data["reply"]
+    assert data["answer"] is None and data["suggestions"] == [] and data["answered"] is False
+    starters = [t.starter.en if lang == "en" else t.starter.zh for t in fake_engine.kb.topics]
+    assert [s["question"] for s in data["starters"]] == starters
+    assert all(set(s) == {"topic", "question"} for s in data["starters"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hi, how does gradient clipping by norm or by value work",
+        "thanks, but what is a receptive field",
+        "你好，感受野是什么",
+    ],
+)
+def test_a_real_question_after_a_greeting_is_answered_normally(client, question):
+    greeted = ask(client, question=question).get_json()
+    plain = ask(client, question=question.split(",", 1)[-1].split("，", 1)[-1]).get_json()
+    assert greeted["kind"] in ("answer", "decline") and greeted["reply"] is None
+    assert (greeted["answer"] or {}).get("id") == (plain["answer"] or {}).get("id")
+
+
+def test_small_talk_is_logged_as_handled_not_as_a_gap(client, app):
+    ask(client, question="谢谢")
+    row = app.extensions["gradlab.storage"].query_rows()[-1]
+    assert row["question"] == "谢谢" and row["answered"] and row["top_entry"] is None
 
 
 def test_ask_answers_in_the_questions_language(client):
@@ -218,3 +283,14 @@ def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
 
 def test_an_unknown_context_id_is_ignored_not_an_error(client):
     assert ask(client, question="what about GRU?", context="no-such-entry").status_code == 200
+
+
+def test_cli_ask_prints_the_small_talk_reply_and_starters(fake_engine, monkeypatch):
+    from click.testing import CliRunner
+    from gradlab.cli import main
+
+    monkeypatch.setattr("gradlab.cli.load_engine", lambda force_index=False: fake_engine)
+    result = CliRunner().invoke(main, ["ask", "你好"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("你好！") and "No good answer" not in result.output
+    assert all(topic.starter.zh in result.output for topic in fake_engine.kb.topics)

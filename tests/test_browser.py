@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from gradlab import create_app
+from gradlab import create_app, demos
 from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -17,6 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 XSS_QUESTION = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 XSS_COMMENT = '<svg onload="window.__xss=3">'
+PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +204,180 @@ def test_new_answer_is_announced_and_focused(page):
     assert answer.get_attribute("tabindex") == "-1"
     assert page.get_attribute("#question", "maxlength") == "500"
     assert page.locator("label[for='question']").count() == 1
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+
+
+def plot_loaded(page, locator) -> bool:
+    return page.evaluate("img => img.complete && img.naturalWidth > 0", locator.element_handle())
+
+
+@pytest.mark.parametrize(("viewport", "suffix"), [({"width": 1100, "height": 900}, "desktop"), (PHONE, "phone")])
+def test_entry_page_shows_the_chinese_answer_and_plot_without_javascript(browser, live_server, viewport, suffix):
+    url, app = live_server
+    entry = app.extensions["gradlab.engine"].kb.entries["lstm"]
+    context = browser.new_context(java_script_enabled=False, viewport=viewport, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{url}/e/lstm?lang=zh")
+    assert page.locator("h1").inner_text() == entry.title.zh
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert "遗忘门" in page.locator(".answer-body").inner_text()
+    assert page.locator(".answer-body math").count() >= 1
+    plot = page.locator(".demo-plot")
+    assert plot.get_attribute("src") == "/api/demos/lstm_gates/plot.png"
+    assert plot_loaded(page, plot)
+    assert page.locator(".toc a").count() >= 3
+    assert no_horizontal_scroll(page)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"entry-zh-{suffix}.png"), full_page=True)
+    context.close()
+
+
+def test_table_of_contents_link_jumps_to_its_section(browser, live_server):
+    url, _ = live_server
+    context = browser.new_context(viewport={"width": 1100, "height": 600})
+    page = context.new_page()
+    page.goto(f"{url}/e/lstm?lang=en")
+    link = page.locator(".toc a").nth(2)
+    link.click()
+    assert page.evaluate("location.hash") == link.get_attribute("href")
+    assert page.locator(link.get_attribute("href")).is_visible()
+    context.close()
+
+
+def test_entry_page_prints_without_navigation(browser, live_server):
+    url, _ = live_server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/e/lstm?lang=en")
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible() and not page.locator(".toc").is_visible()
+    assert page.locator(".print-only").inner_text().endswith("/e/lstm?lang=en")
+    assert page.locator(".demo-plot").is_visible()
+    context.close()
+
+
+def test_unknown_entry_page_is_a_404_in_the_same_look(browser, live_server):
+    url, _ = live_server
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(f"{url}/e/receptive-fields?lang=en")
+    assert response.status == 404
+    assert page.locator("header.top .site-nav").is_visible()
+    assert page.locator("a[href='/e/receptive-field?lang=en']").count() == 1
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "suffix"), [({"width": 1100, "height": 900}, "desktop"), (PHONE, "phone")])
+def test_topic_map_lists_every_entry_exactly_once(browser, live_server, viewport, suffix):
+    url, app = live_server
+    kb = app.extensions["gradlab.engine"].kb
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{url}/topics?lang=en")
+    hrefs = page.eval_on_selector_all(".topic-entries a", "links => links.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == sorted(f"/e/{entry_id}?lang=en" for entry_id in kb.entries)
+    assert page.locator(".topic h2").count() == len(kb.topics)
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(OUTPUT / f"topics-en-{suffix}.png"), full_page=False)
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "suffix"), [({"width": 1100, "height": 900}, "desktop"), (PHONE, "phone")])
+def test_demo_gallery_shows_every_demo_with_built_plots(browser, live_server, viewport, suffix):
+    url, _ = live_server
+    context = browser.new_context(viewport=viewport, color_scheme="dark")
+    page = context.new_page()
+    page.goto(f"{url}/demos?lang=zh")
+    assert page.locator(".demo-card").count() == len(demos.DEMOS)
+    plot = page.locator("img[src='/api/demos/gradient_vs_lag/plot.png']")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(OUTPUT / f"demos-zh-dark-{suffix}.png"), full_page=False)
+    context.close()
+
+
+def test_question_in_the_address_is_answered_on_load(browser, live_server):
+    url, _ = live_server
+    context = browser.new_context(locale="en-US")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+    page = context.new_page()
+    page.goto(f"{url}/?q=what%20is%20a%20receptive%20field")
+    answer = page.locator(".msg-answer:not(.thinking)").last
+    answer.wait_for(timeout=30000)
+    assert page.locator(".msg-question .bubble").last.inner_text() == "what is a receptive field"
+    assert "receptive" in answer.locator(".answer-title").inner_text().lower()
+    assert page.evaluate("location.search") == ""
+    assert answer.locator(".page-link").get_attribute("href") == "/e/receptive-field?lang=en"
+    answer.locator(".copy-link").click()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{url}/e/receptive-field?lang=en"
+    context.close()
+
+
+def test_empty_conversation_offers_starter_questions(page, live_server):
+    _, app = live_server
+    starters = page.locator(".starters:not([hidden]) .chip")
+    assert starters.count() == len(app.extensions["gradlab.engine"].kb.topics)
+    question = starters.first.inner_text()
+    starters.first.click()
+    page.locator(".msg-answer:not(.thinking)").last.wait_for(timeout=30000)
+    assert page.locator(".msg-question .bubble").last.inner_text() == question
+    assert page.locator(".msg-answer .answer-title").count() == 1
+
+
+def test_long_answer_in_the_chat_has_a_table_of_contents(page):
+    answer = ask(page, "how does an LSTM cell work, what are its gates")
+    toc = answer.locator(".toc")
+    assert toc.is_visible() and toc.locator("a").count() >= 3
+    target = toc.locator("a").first.get_attribute("href")
+    assert answer.locator(f".answer-body h3{target}").count() == 1
+
+
+def test_typing_suggests_entries_and_the_keyboard_picks_one(page, live_server):
+    _, app = live_server
+    title = app.extensions["gradlab.engine"].kb.entries["receptive-field"].title
+    page.locator("#question").press_sequentially("感受")
+    first = page.locator("#suggestions [role=option]").first
+    first.wait_for()
+    assert title.en in first.inner_text() and title.zh in first.inner_text()
+    assert page.get_attribute("#question", "aria-expanded") == "true"
+    assert page.locator("#suggestions [role=option]").count() <= 5
+    page.press("#question", "ArrowDown")
+    assert first.get_attribute("aria-selected") == "true"
+    assert page.get_attribute("#question", "aria-activedescendant") == first.get_attribute("id")
+    page.press("#question", "Enter")
+    answer = page.locator(".msg-answer:not(.thinking)").last
+    answer.wait_for(timeout=30000)
+    assert answer.locator(".answer-title").inner_text() == title.en
+    assert page.get_attribute("#question", "aria-expanded") == "false"
+
+
+def test_escape_closes_the_suggestions(page):
+    page.locator("#question").press_sequentially("lstm")
+    page.locator("#suggestions [role=option]").first.wait_for()
+    page.press("#question", "Escape")
+    assert page.locator("#suggestions").is_hidden()
+    assert page.get_attribute("#question", "aria-expanded") == "false"
+    assert page.input_value("#question") == "lstm"
+
+
+def test_greeting_gets_a_friendly_reply_with_starter_questions(page, live_server):
+    _, app = live_server
+    answer = ask(page, "你好")
+    assert "msg-smalltalk" in answer.get_attribute("class")
+    assert "你好" in answer.locator(".reply").inner_text()
+    chips = answer.locator(".starters-reply .chip")
+    assert chips.count() == len(app.extensions["gradlab.engine"].kb.topics)
+    assert chips.first.inner_text() == app.extensions["gradlab.engine"].kb.topics[0].starter.zh
+    assert answer.locator(".topics-link").get_attribute("href") == "/topics?lang=zh"
+
+
+def test_chat_header_links_to_the_pages_in_the_interface_language(page):
+    assert page.get_attribute("#nav-topics", "href") == "/topics?lang=en"
+    page.click("#lang-toggle")
+    assert page.get_attribute("#nav-demos", "href") == "/demos?lang=zh"
+    assert page.locator(".starters[data-lang='zh']").is_visible()
+    page.click("#lang-toggle")

@@ -49,3 +49,14 @@ def test_demo_claims_in_the_demos_readme_match_the_code():
     readme = (REPO / "demos" / "README.md").read_text(encoding="utf-8")
     for name in demos.DEMOS:
         assert demos.load(name).CLAIM["en"].replace("|", "\\|") in readme, name
+
+
+def test_readme_shows_every_page_screenshot():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("screenshots", REPO / "bench" / "screenshots.py")
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    for name in screenshots.SHOTS:
+        assert (REPO / "docs" / name).read_bytes()[:4] == b"\x89PNG", name
+        assert f"docs/{name}" in README, name

@@ -206,3 +206,27 @@ def test_a_question_that_stands_on_its_own_ignores_the_context(real_client):
     alone = real_client.post("/api/ask", json={"question": question}).get_json()
     with_context = real_client.post("/api/ask", json={"question": question, "context": "pooling"}).get_json()
     assert alone["answer"]["id"] == with_context["answer"]["id"] == "nan-loss"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("hi, why do RNN gradients vanish over long sequences?", "rnn-vanishing-exploding"),
+        ("Hello! What is a receptive field?", "receptive-field"),
+        ("你好，LSTM 的遗忘门有什么用？", "lstm"),
+    ],
+)
+def test_a_question_that_starts_with_a_greeting_is_answered(real_client, question, entry_id):
+    data = real_client.post("/api/ask", json={"question": question}).get_json()
+    assert data["kind"] == "answer" and data["reply"] is None, data
+    assert data["answer"]["id"] == entry_id
+
+
+def test_every_starter_question_is_answered_from_its_own_topic(real_client, real_engine):
+    for topic in real_engine.kb.topics:
+        for lang in ("en", "zh"):
+            question = getattr(topic.starter, lang)
+            data = real_client.post("/api/ask", json={"question": question}).get_json()
+            assert data["kind"] == "answer", (question, data["confidence"])
+            assert data["answer"]["id"] in topic.entries, (question, data["answer"]["id"])
+            assert data["lang"] == lang

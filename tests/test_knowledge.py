@@ -29,7 +29,21 @@ def entry_text(entry_id="alpha", related=("beta", "gamma"), demo="gradient_vs_la
     return "---\n" + yaml.safe_dump(header, allow_unicode=True) + "---\n" + body
 
 
-def write_kb(folder, **overrides):
+def topics_text(groups=(("alpha", "beta", "gamma"),)):
+    topics = [
+        {
+            "id": f"theme-{i}",
+            "title": {"en": f"Theme {i}", "zh": f"主题 {i}"},
+            "starter": {"en": f"question {i}?", "zh": f"问题 {i}？"},
+            "entries": list(ids),
+        }
+        for i, ids in enumerate(groups)
+    ]
+    return yaml.safe_dump({"topics": topics}, allow_unicode=True)
+
+
+def write_kb(folder, topics=None, **overrides):
+    (folder / "topics.yaml").write_text(topics if topics is not None else topics_text(), encoding="utf-8")
     texts = {
         "alpha": entry_text("alpha"),
         "beta": entry_text("beta", related=("alpha", "gamma"), demo=""),
@@ -162,3 +176,107 @@ def test_a_name_shared_by_two_entries_is_reported(tmp_path):
         )
     )
     assert any("beta.md: names: 'Name Alpha' is also a name of 'alpha'" in p for p in found), found
+
+
+def test_aliases_map_old_ids_to_the_entry(tmp_path):
+    kb = load_knowledge(write_kb(tmp_path, alpha=entry_text("alpha", aliases=["old-alpha", "older-alpha"])), DEMOS)
+    assert kb.aliases == {"old-alpha": "alpha", "older-alpha": "alpha"}
+
+
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        (["beta"], "aliases: 'beta' is the id of an entry"),
+        (["alpha"], "aliases: 'alpha' is the id of an entry"),
+        (["Old Alpha"], "aliases.0"),
+    ],
+)
+def test_bad_alias_is_reported(tmp_path, aliases, message):
+    write_kb(tmp_path, alpha=entry_text("alpha", aliases=aliases))
+    assert any(message in p for p in problems(tmp_path)), problems(tmp_path)
+
+
+def test_alias_claimed_by_two_entries_is_reported(tmp_path):
+    write_kb(
+        tmp_path,
+        alpha=entry_text("alpha", aliases=["old"]),
+        beta=entry_text("beta", related=("alpha", "gamma"), demo="", aliases=["old"]),
+    )
+    assert any("aliases: 'old' is also an alias of" in p for p in problems(tmp_path)), problems(tmp_path)
+
+
+def test_topics_group_every_entry_in_order(tmp_path):
+    kb = load_knowledge(write_kb(tmp_path, topics=topics_text((("gamma", "alpha"), ("beta",)))), DEMOS)
+    assert [t.id for t in kb.topics] == ["theme-0", "theme-1"]
+    assert kb.topics[0].entries == ["gamma", "alpha"]
+    assert kb.topics[1].title.zh == "主题 1" and kb.topics[1].starter.en == "question 1?"
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ((("alpha", "beta"),), "entries: 'gamma' (gamma.md) is in no topic; add it to one"),
+        ((("alpha", "beta", "gamma"), ("beta",)), "'beta' is listed in more than one topic (theme-0, theme-1)"),
+        ((("alpha", "beta", "gamma", "delta"),), "topics.0.entries: no entry has id 'delta'"),
+    ],
+)
+def test_topic_problems_are_named(tmp_path, groups, message):
+    write_kb(tmp_path, topics=topics_text(groups))
+    found = problems(tmp_path)
+    assert any(p.startswith(str(tmp_path / "topics.yaml")) and message in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("topics: [{id: t, title: {en: T}, starter: {en: q, zh: 问}, entries: [alpha]}]", "topics.0.title.zh"),
+        ("topics: [unclosed", "invalid YAML"),
+        ("- just a list", "topics"),
+    ],
+)
+def test_malformed_topics_file_is_reported(tmp_path, content, message):
+    write_kb(tmp_path, topics=content)
+    found = problems(tmp_path)
+    assert any(p.startswith(str(tmp_path / "topics.yaml")) and message in p for p in found), found
+
+
+def test_missing_topics_file_is_reported(tmp_path):
+    write_kb(tmp_path)
+    (tmp_path / "topics.yaml").unlink()
+    assert any("topics.yaml: file: missing" in p for p in problems(tmp_path))
+
+
+def test_check_command_names_an_entry_missing_from_the_topics(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from gradlab.cli import main
+
+    write_kb(tmp_path, topics=topics_text((("alpha", "gamma"),)))
+    monkeypatch.setenv("GRADLAB_KNOWLEDGE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "'beta' (beta.md) is in no topic" in result.output
+
+
+def test_real_topics_hold_every_entry_exactly_once(fake_engine):
+    listed = [entry_id for topic in fake_engine.kb.topics for entry_id in topic.entries]
+    assert sorted(listed) == sorted(fake_engine.kb.entries)
+    assert 5 <= len(fake_engine.kb.topics) <= 9
+
+
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        (
+            "**Short answer.** An LSTM (Hochreiter & Schmidhuber 1997) keeps a cell $c_t$. Then more, e.g. this.",
+            "An LSTM (Hochreiter & Schmidhuber 1997) keeps a cell c_t.",
+        ),
+        ("**Short answer.** Use `clip_grad_norm_`, *not* value! More.", "Use clip_grad_norm_, not value!"),
+        ("**简短回答。** 循环神经网络用**隐状态** $h_t$ 记住过去。第二句。", "循环神经网络用隐状态 h_t 记住过去。"),
+        ("**Short answer.** Gers et al. (2000) added the gate. Next.", "Gers et al. (2000) added the gate."),
+        ("**Short answer.** No full stop at the end", "No full stop at the end"),
+    ],
+)
+def test_first_sentence_is_plain_text(body, sentence):
+    from gradlab.knowledge.loader import first_sentence
+
+    assert first_sentence(body) == sentence

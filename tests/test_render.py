@@ -34,3 +34,25 @@ def test_every_formula_in_an_entry_renders_without_leftover_latex(entry_id):
         for math in re.findall(r"<math.*?</math>", html, flags=re.S):
             leftover = re.findall(r">\\[A-Za-z|]+<", math)
             assert not leftover, (entry_id, lang, leftover)
+
+
+def test_level_three_headings_get_numbered_anchors():
+    html = markdown_to_html("# Top\n\n### Why\ntext\n\n### In `code` $x$\nmore")
+    assert '<h3 id="sec-1">Why</h3>' in html
+    assert '<h3 id="sec-2">' in html and "<h1>Top</h1>" in html
+
+
+def test_sections_list_the_level_three_headings_as_plain_text():
+    from gradlab.knowledge.render import sections
+
+    assert sections("intro\n\n### Why\ntext\n\n### In `nn.LSTM` with $h_t$\nmore\n\n#### deeper\n") == [
+        ("sec-1", "Why"),
+        ("sec-2", "In nn.LSTM with h_t"),
+    ]
+
+
+def test_every_entry_has_sections_in_both_languages():
+    from gradlab.knowledge.render import sections
+
+    for entry in KB.entries.values():
+        assert len(sections(entry.body.en)) == len(sections(entry.body.zh)) >= 2, entry.id

@@ -70,6 +70,7 @@ def test_wheel_holds_only_the_gradlab_package(wheel):
     for data_file in (
         "gradlab/knowledge/entries/lstm.md",
         "gradlab/knowledge/entries/glossary.yaml",
+        "gradlab/knowledge/entries/topics.yaml",
         "gradlab/retrieval/calibration.json",
         "gradlab/web/static/app.js",
         "gradlab/demos/gradient_vs_lag.py",

@@ -1,7 +1,8 @@
 """Load and validate the knowledge base: one Markdown file per entry with a YAML header.
 
 Every problem is reported as ``file: field: message``; nothing here raises a bare traceback at a user.
-The format is described in knowledge/README.md.
+The format is described in knowledge/README.md. ``topics.yaml`` beside the entries groups them into the themes
+of the topic map; every entry must be in exactly one theme.
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ import dataclasses
 import hashlib
 import re
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from gradlab import demos
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 MIN_PHRASINGS = 5
 MIN_RELATED = 2
 SECTION_HEADINGS = {"en": "# English", "zh": "# 中文"}
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+TOPICS_FILE = "topics.yaml"
+LEAD_IN = re.compile(r"^\*\*(Short answer\.|简短回答。)\*\*\s*")
+# a sentence ends at 。！？ or at . ! ? followed by a space and a capital (so "et al. (2000)" and "e.g. x" do not)
+SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s+[A-Z\"“`$*]|\s*$)")
 
 
 class Localized(BaseModel):
@@ -57,6 +63,7 @@ class Figure(BaseModel):
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_PATTERN)
+    aliases: list[Annotated[str, StringConstraints(pattern=ID_PATTERN)]] = Field(default_factory=list)
     title: Localized
     # the concept's own names: each alone is a request for this entry ("LSTM", "感受野")
     names: list[str] = Field(min_length=2)
@@ -83,11 +90,41 @@ class Entry(BaseModel):
         text = getattr(self.body, lang).strip()
         return text.split("\n\n", 1)[0].strip()
 
+    def one_line(self, lang: str) -> str:
+        """Return the first sentence of the short answer as plain text (page descriptions, the topic map)."""
+        return first_sentence(self.summary(lang))
+
+
+class Topic(BaseModel):
+    """A theme of the topic map: its titles, a question to start with, and its entries in reading order."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    title: Localized
+    starter: Localized
+    entries: list[str] = Field(min_length=1)
+
+
+class TopicsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topics: list[Topic] = Field(min_length=1)
+
+
+def first_sentence(markdown: str) -> str:
+    """Return the first sentence of a short answer as plain text: no lead-in, emphasis, code or math marks."""
+    text = LEAD_IN.sub("", " ".join(markdown.split()))
+    text = re.sub(r"\$+([^$]*)\$+", r"\1", text)
+    text = re.sub(r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`", "", text)
+    match = SENTENCE_END.search(text)
+    return (text[: match.end()] if match else text).strip()
+
 
 @dataclasses.dataclass(frozen=True)
 class KnowledgeBase:
     entries: dict[str, Entry]
     content_hash: str
+    topics: list[Topic] = dataclasses.field(default_factory=list)
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -183,6 +220,48 @@ def cross_check(entries: dict[str, Entry], demo_names: tuple[str, ...]) -> list[
     return problems
 
 
+def alias_map(entries: dict[str, Entry]) -> tuple[dict[str, str], list[str]]:
+    """Return old id -> current id, and problems: an alias must name no entry and belong to one entry only."""
+    aliases: dict[str, str] = {}
+    problems = []
+    for entry in entries.values():
+        for alias in entry.aliases:
+            if alias in entries:
+                problems.append(f"{entry.path}: aliases: '{alias}' is the id of an entry; an alias names an old id")
+            elif alias in aliases:
+                problems.append(f"{entry.path}: aliases: '{alias}' is also an alias of '{aliases[alias]}'")
+            else:
+                aliases[alias] = entry.id
+    return aliases, problems
+
+
+def load_topics(path: Path, entries: dict[str, Entry], entry_ids: set[str]) -> tuple[list[Topic], list[str]]:
+    """Load the topic map; return its topics and problems (unknown ids, entries in no topic or in two)."""
+    if not path.is_file():
+        return [], [f"{path}: file: missing; it groups the entries into the themes of the topic map"]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        topics = TopicsFile.model_validate(data).topics
+    except yaml.YAMLError as exc:
+        return [], [f"{path}: header: invalid YAML ({exc.__class__.__name__}: {exc})"]
+    except ValidationError as exc:
+        return [], [f"{path}: {'.'.join(str(p) for p in err['loc']) or 'topics'}: {err['msg']}" for err in exc.errors()]
+    problems = []
+    homes: dict[str, list[str]] = {}
+    for i, topic in enumerate(topics):
+        for entry_id in topic.entries:
+            if entry_id not in entry_ids:
+                problems.append(f"{path}: topics.{i}.entries: no entry has id '{entry_id}'")
+            homes.setdefault(entry_id, []).append(topic.id)
+    for entry_id, topic_ids in homes.items():
+        if len(topic_ids) > 1:
+            problems.append(f"{path}: entries: '{entry_id}' is listed in more than one topic ({', '.join(topic_ids)})")
+    for entry in entries.values():
+        if entry.id not in homes:
+            problems.append(f"{path}: entries: '{entry.id}' ({Path(entry.path).name}) is in no topic; add it to one")
+    return topics, problems
+
+
 def load_knowledge(folder: Path | str, demo_names: tuple[str, ...] = demos.DEMOS) -> KnowledgeBase:
     """Load and validate every entry under ``folder``; raise KnowledgeError listing every problem."""
     folder = Path(folder)
@@ -201,6 +280,10 @@ def load_knowledge(folder: Path | str, demo_names: tuple[str, ...] = demos.DEMOS
             continue
         entries[entry.id] = entry
     problems += cross_check(entries, demo_names)
+    aliases, alias_problems = alias_map(entries)
+    # ids of files that failed to parse still count as known, so one broken entry is not reported twice
+    topics, topic_problems = load_topics(folder / TOPICS_FILE, entries, set(entries) | {p.stem for p in files})
+    problems += alias_problems + topic_problems
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries=entries, content_hash=digest.hexdigest())
+    return KnowledgeBase(entries=entries, content_hash=digest.hexdigest(), topics=topics, aliases=aliases)

@@ -88,7 +88,8 @@ def ask():
             lang=result["lang"],
             top_entry=(result["answer"] or {}).get("id"),
             confidence=result["confidence"],
-            answered=result["answered"],
+            # small talk is handled, not a gap in the knowledge base: keep it out of the unanswered report
+            answered=result["answered"] or result["kind"] == "smalltalk",
             latency_ms=(time.perf_counter() - start) * 1000,
         )
     return jsonify(result)
@@ -151,6 +152,29 @@ def entry(entry_id: str):
     payload = entry_payload(eng, entry_id, lang)
     payload["related"] = [entry_ref(eng, rid, lang) for rid in eng.kb.entries[entry_id].related]
     return jsonify(payload)
+
+
+@bp.get("/suggest")
+def suggest():
+    lang, eng = query_lang(), engine()
+    typed = request.args.get("q")
+    if typed is None:
+        raise ApiError(400, "'q' is required: the text typed so far")
+    limit = current_app.config["GRADLAB"]["MAX_QUESTION_CHARS"]
+    if len(typed) > limit:
+        raise ApiError(400, f"'q' is {len(typed)} characters; the limit is {limit}")
+    suggestions = []
+    for entry_id in eng.suggester.suggest(typed):
+        title = eng.kb.entries[entry_id].title
+        suggestions.append(
+            {
+                "id": entry_id,
+                "title": getattr(title, lang),
+                "titles": {"en": title.en, "zh": title.zh},
+                "url": url_for("pages.entry", entry_id=entry_id, lang=lang),
+            }
+        )
+    return jsonify({"q": typed, "suggestions": suggestions})
 
 
 def add_demo_links(summary: dict) -> dict:

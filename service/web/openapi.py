@@ -55,18 +55,61 @@ ENTRY = {
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
     },
 }
+SUGGESTION = {
+    "type": "object",
+    "required": ["id", "title", "titles", "url"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string", "description": "the title in the requested language"},
+        "titles": {
+            "type": "object",
+            "required": ["en", "zh"],
+            "properties": {"en": {"type": "string"}, "zh": {"type": "string"}},
+        },
+        "url": {"type": "string", "description": "the entry's page, /e/<id>?lang="},
+    },
+}
+STARTER = {
+    "type": "object",
+    "required": ["topic", "question"],
+    "properties": {"topic": {"type": "string"}, "question": {"type": "string"}},
+}
 ANSWER = {
     "type": "object",
-    "required": ["question", "lang", "answered", "confidence", "answer", "related", "alternatives", "suggestions"],
+    "required": [
+        "question",
+        "lang",
+        "kind",
+        "answered",
+        "confidence",
+        "answer",
+        "related",
+        "alternatives",
+        "suggestions",
+        "reply",
+        "starters",
+    ],
     "properties": {
         "question": {"type": "string"},
         "lang": {"type": "string", "enum": ["en", "zh"]},
+        "kind": {
+            "type": "string",
+            "enum": ["answer", "decline", "smalltalk"],
+            "description": "answer: 'answer' holds the entry; decline: no good answer, see 'suggestions'; "
+            "smalltalk: a greeting, thanks or 'what can you do', see 'reply' and 'starters'",
+        },
         "answered": {"type": "boolean"},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "answer": {"oneOf": [{"$ref": "#/components/schemas/Entry"}, {"type": "null"}]},
         "related": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
         "alternatives": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
         "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/EntryRef"}},
+        "reply": {"type": ["string", "null"], "description": "the friendly reply to small talk, else null"},
+        "starters": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Starter"},
+            "description": "with small talk: one question to start with per theme of the topic map",
+        },
     },
 }
 ASK_REQUEST = {
@@ -193,6 +236,35 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                     "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
                 }
             },
+            "/api/suggest": {
+                "get": {
+                    "summary": "Up to 5 entry titles, in both languages, matching the text typed so far",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": max_question_chars},
+                            "description": "the text typed so far; prefix and fuzzy match over titles and phrasings",
+                        },
+                        LANG_PARAM,
+                    ],
+                    "responses": {
+                        "200": json_response(
+                            "suggestions, best first",
+                            {
+                                "type": "object",
+                                "required": ["q", "suggestions"],
+                                "properties": {
+                                    "q": {"type": "string"},
+                                    "suggestions": {"type": "array", "maxItems": 5, "items": ref("Suggestion")},
+                                },
+                            },
+                        ),
+                        **errors(400),
+                    },
+                }
+            },
             "/api/demos": {
                 "get": {
                     "summary": "List the demos with their measured results",
@@ -266,6 +338,8 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "EntryRef": ENTRY_REF,
                 "Demo": DEMO,
                 "Entry": ENTRY,
+                "Starter": STARTER,
+                "Suggestion": SUGGESTION,
                 "Answer": ANSWER,
                 "AskRequest": ask_request,
                 "FeedbackRequest": feedback_request,

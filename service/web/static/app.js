@@ -1,11 +1,12 @@
 // gradlab chat page: asks the JSON API and renders answers. User text only ever goes in via textContent;
 // the only HTML inserted is the answer body, rendered by the server from the curated knowledge base.
+// While typing, titles of matching entries are suggested (ARIA combobox: arrows, Enter, Escape).
 "use strict";
 
 const STRINGS = {
   en: {
     tagline: "RNN · CNN · GRU · LSTM — every answer backed by an experiment",
-    clear: "Clear", send: "Ask", hint: "Enter to send · Shift+Enter for a new line",
+    clear: "Clear", send: "Ask",
     question_label: "Your question", placeholder: "e.g. Why does my LSTM loss become NaN?",
     welcome: "Ask about vanishing or exploding gradients, LSTM and GRU gates, receptive fields, normalisation… in English or Chinese.",
     did_you_mean: "Did you mean:", demo: "Experiment", copy: "Copy", copied: "Copied", source: "Source",
@@ -16,12 +17,14 @@ const STRINGS = {
     thinking: "Thinking…", error: "Something went wrong", confidence: "Confidence",
     claim_held: "claim held", claim_failed: "claim did not hold", run_it: "Run it yourself:",
     lang_toggle: "中文", lang_toggle_label: "切换到中文界面",
-    examples: ["Why do RNN gradients vanish, and how do I fix it?", "What are the full names of GRU and LSTM?",
-               "my loss becomes nan after a few iterations"],
+    hint: "Enter to send · Shift+Enter for a new line · ↑↓ choose a suggestion",
+    topics: "Topics", demos: "Demos", open_page: "Open as a page", copy_link: "Copy link", link_copied: "Link copied",
+    contents: "On this page", see_topics: "See every topic", suggestions: "Suggested questions",
+    n_suggestions: (n) => (n === 1 ? "1 suggestion" : `${n} suggestions`),
   },
   zh: {
     tagline: "RNN · CNN · GRU · LSTM —— 每个回答都有实验为证",
-    clear: "清空", send: "提问", hint: "Enter 发送 · Shift+Enter 换行",
+    clear: "清空", send: "提问",
     question_label: "你的问题", placeholder: "例如：为什么 LSTM 的 loss 会变成 NaN？",
     welcome: "可以用中文或英文提问：梯度消失与梯度爆炸、LSTM 与 GRU 的门控、感受野、归一化……",
     did_you_mean: "你是不是想问：", demo: "实验", copy: "复制", copied: "已复制", source: "源码",
@@ -32,8 +35,10 @@ const STRINGS = {
     thinking: "思考中…", error: "出错了", confidence: "置信度",
     claim_held: "结论成立", claim_failed: "结论未成立", run_it: "自己运行：",
     lang_toggle: "English", lang_toggle_label: "Switch to English interface",
-    examples: ["如何理解RNN和CNN中的梯度消失和梯度爆炸,如何解决?", "GRU 和 LSTM 的全称是什么, 和 RNN、CNN 什么关系?",
-               "CNN 和 RNN 的应用领域"],
+    hint: "Enter 发送 · Shift+Enter 换行 · ↑↓ 选择建议",
+    topics: "话题", demos: "实验", open_page: "在单独页面打开", copy_link: "复制链接", link_copied: "链接已复制",
+    contents: "本页目录", see_topics: "查看全部话题", suggestions: "建议的问题",
+    n_suggestions: (n) => `${n} 条建议`,
   },
 };
 
@@ -42,7 +47,11 @@ const conversation = document.getElementById("conversation");
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
 const sendButton = document.getElementById("send");
+const suggestionList = document.getElementById("suggestions");
+const suggestStatus = document.getElementById("suggest-status");
 const HISTORY_KEY = "gradlab.history.v1";
+const SUGGEST_DELAY_MS = 200;
+let messageCount = 0;
 const UI_LANG_KEY = "gradlab.uiLang";
 let uiLang = localStorage.getItem(UI_LANG_KEY)
   || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en");
@@ -56,8 +65,31 @@ function applyUiLang() {
   const toggle = document.getElementById("lang-toggle");
   toggle.textContent = t("lang_toggle");
   toggle.setAttribute("aria-label", t("lang_toggle_label"));
-  const examples = document.getElementById("examples");
-  examples.replaceChildren(...t("examples").map((q) => chip(q, () => ask(q))));
+  suggestionList.setAttribute("aria-label", t("suggestions"));
+  document.getElementById("nav-topics").href = `${document.getElementById("nav-topics").pathname}?lang=${uiLang}`;
+  document.getElementById("nav-demos").href = `${document.getElementById("nav-demos").pathname}?lang=${uiLang}`;
+  document.querySelectorAll(".starters").forEach((block) => { block.hidden = block.dataset.lang !== uiLang; });
+}
+
+function entryPageUrl(id, lang) {
+  return `${body.dataset.entryPageUrl.replace("ENTRY_ID", encodeURIComponent(id))}?lang=${lang}`;
+}
+
+async function copyText(text, button, doneLabel, label) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    scratch.className = "visually-hidden";
+    document.body.append(scratch);
+    scratch.select();
+    document.execCommand("copy");
+    scratch.remove();
+  }
+  button.textContent = doneLabel;
+  setTimeout(() => { button.textContent = label; }, 1500);
 }
 
 function chip(label, onClick) {
@@ -112,19 +144,7 @@ function renderDemo(card, demo) {
   source.textContent = demo.source;
   if (demo.source_url) source.href = demo.source_url;
   const copy = card.querySelector(".copy");
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(demo.command);
-    } catch {
-      const range = document.createRange();
-      range.selectNodeContents(card.querySelector(".cmd"));
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      document.execCommand("copy");
-    }
-    copy.textContent = t("copied");
-    setTimeout(() => { copy.textContent = t("copy"); }, 1500);
-  });
+  copy.addEventListener("click", () => copyText(demo.command, copy, t("copied"), t("copy")));
   if (demo.result) {
     const figure = card.querySelector(".demo-figure");
     const img = card.querySelector(".demo-plot");
@@ -144,7 +164,37 @@ function renderDemo(card, demo) {
   }
 }
 
+function addTableOfContents(node) {
+  // ids must be unique in the conversation: prefix the server's sec-N with this message's number
+  messageCount += 1;
+  const headings = node.querySelectorAll(".answer-body h3");
+  headings.forEach((h, i) => { h.id = `m${messageCount}-sec-${i + 1}`; });
+  if (headings.length < 3) return;
+  const toc = node.querySelector(".toc");
+  toc.hidden = false;
+  toc.setAttribute("aria-label", t("contents"));
+  toc.querySelector("ol").append(...[...headings].map((h) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = `#${h.id}`;
+    a.textContent = h.textContent;
+    li.append(a);
+    return li;
+  }));
+}
+
+function renderSmalltalk(data) {
+  const node = document.getElementById("tpl-smalltalk").content.firstElementChild.cloneNode(true);
+  node.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  node.lang = data.lang === "zh" ? "zh-CN" : "en";
+  node.querySelector(".reply").textContent = data.reply;
+  node.querySelector(".starters-reply").append(...data.starters.map((s) => chip(s.question, () => ask(s.question))));
+  node.querySelector(".topics-link").href = `${document.getElementById("nav-topics").pathname}?lang=${data.lang}`;
+  return node;
+}
+
 function renderAnswer(data) {
+  if (data.kind === "smalltalk") return renderSmalltalk(data);
   if (!data.answered) {
     const node = document.getElementById("tpl-noanswer").content.firstElementChild.cloneNode(true);
     node.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -159,6 +209,12 @@ function renderAnswer(data) {
   node.querySelector(".answer-title").textContent = answer.title;
   confidenceBadge(node.querySelector(".confidence"), data.confidence);
   node.querySelector(".answer-body").innerHTML = answer.html; // server-rendered from the curated knowledge base
+  addTableOfContents(node);
+  const pageUrl = entryPageUrl(answer.id, data.lang);
+  node.querySelector(".page-link").href = pageUrl;
+  const copyLink = node.querySelector(".copy-link");
+  copyLink.addEventListener("click", () => copyText(new URL(pageUrl, location.href).href, copyLink, t("link_copied"),
+                                                    t("copy_link")));
   if (data.alternatives.length) {
     const p = node.querySelector(".did-you-mean");
     p.hidden = false;
@@ -269,16 +325,120 @@ async function ask(question) {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  closeSuggestions();
   const question = input.value;
   input.value = "";
   ask(question);
 });
 
+// --- suggestions while typing: an ARIA combobox over the question box ---
+let suggestTimer = null;
+let suggestSeq = 0; // each request's number: an answer to an older request than the latest is dropped
+let activeOption = -1;
+
+function options() { return [...suggestionList.querySelectorAll("[role=option]")]; }
+
+function closeSuggestions() {
+  clearTimeout(suggestTimer);
+  suggestSeq += 1;
+  suggestionList.hidden = true;
+  suggestionList.replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+  activeOption = -1;
+}
+
+function setActive(index) {
+  const items = options();
+  if (!items.length) return;
+  activeOption = (index + items.length) % items.length;
+  items.forEach((item, i) => item.setAttribute("aria-selected", String(i === activeOption)));
+  input.setAttribute("aria-activedescendant", items[activeOption].id);
+  items[activeOption].scrollIntoView({ block: "nearest" });
+}
+
+function choose(item) {
+  const question = item.dataset.question;
+  closeSuggestions();
+  input.value = "";
+  ask(question);
+}
+
+function showSuggestions(suggestions) {
+  closeSuggestions();
+  if (!suggestions.length || document.activeElement !== input) return;
+  const other = uiLang === "zh" ? "en" : "zh";
+  suggestionList.append(...suggestions.map((s, i) => {
+    const li = document.createElement("li");
+    li.id = `suggestion-${i}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.dataset.question = s.title;
+    const main = document.createElement("span");
+    main.className = "suggestion-title";
+    main.textContent = s.titles[uiLang];
+    const alt = document.createElement("span");
+    alt.className = "suggestion-alt";
+    alt.lang = other === "zh" ? "zh-CN" : "en";
+    alt.textContent = s.titles[other];
+    li.append(main, alt);
+    li.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the question box
+    li.addEventListener("click", () => choose(li));
+    return li;
+  }));
+  suggestionList.hidden = false;
+  input.setAttribute("aria-expanded", "true");
+  suggestStatus.textContent = t("n_suggestions")(suggestions.length);
+}
+
+async function fetchSuggestions(text) {
+  suggestSeq += 1;
+  const seq = suggestSeq;
+  try {
+    const url = `${body.dataset.suggestUrl}?q=${encodeURIComponent(text)}&lang=${uiLang}`;
+    const response = await fetch(url);
+    if (!response.ok) return;
+    const data = await response.json();
+    if (seq === suggestSeq && input.value.trim() === text) showSuggestions(data.suggestions);
+  } catch { /* offline or rate-limited: no suggestions is fine */ }
+}
+
+input.addEventListener("input", () => {
+  clearTimeout(suggestTimer);
+  const text = input.value.trim();
+  const enough = /[\u3400-\u9fff]/.test(text) ? 1 : 2;
+  if (text.length < enough || text.includes("\n")) { closeSuggestions(); return; }
+  suggestTimer = setTimeout(() => fetchSuggestions(text), SUGGEST_DELAY_MS);
+});
+
+input.addEventListener("blur", () => closeSuggestions());
+
 input.addEventListener("keydown", (event) => {
+  const open = !suggestionList.hidden;
+  if (open && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    setActive(activeOption < 0 && step < 0 ? -1 : activeOption + step); // -1 wraps to the last option
+    return;
+  }
+  if (open && event.key === "Escape") {
+    event.preventDefault();
+    closeSuggestions();
+    return;
+  }
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    form.requestSubmit();
+    if (open && activeOption >= 0) choose(options()[activeOption]);
+    else form.requestSubmit();
   }
+});
+
+document.querySelectorAll(".starter").forEach((link) => {
+  link.addEventListener("click", (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return; // let "open in new tab" work
+    event.preventDefault();
+    ask(link.textContent);
+  });
 });
 
 document.getElementById("lang-toggle").addEventListener("click", () => {
@@ -297,3 +457,10 @@ applyUiLang();
 loadHistory().forEach((data) => {
   try { showExchange(data); } catch { saveHistory([]); }
 });
+
+// /?q=... asks on load; the address then drops the question so a reload does not ask it twice
+const asked = new URLSearchParams(location.search).get("q");
+if (asked && asked.trim()) {
+  history.replaceState(null, "", location.pathname);
+  ask(asked);
+}
