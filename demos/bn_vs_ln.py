@@ -21,7 +21,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "bn_vs_ln"
@@ -36,6 +36,32 @@ CLAIM = {
     "层规范化（LN）的输出完全不变。",
 }
 BATCHES = ("same_distribution", "shifted")  # the other samples: N(0, 1) again, or N(shift, 1)
+
+
+PARAMS = (
+    Param(
+        "shift",
+        {"en": "mean of the other samples", "zh": "其他样本的均值偏移"},
+        "float",
+        3.0,
+        min=0.0,
+        max=10.0,
+        hint={
+            "en": "batch norm's output for the same sample moves with the batch",
+            "zh": "批量规范化对同一样本的输出随批量而变",
+        },
+    ),
+    Param(
+        "num_features",
+        {"en": "features per sample", "zh": "每个样本的特征数"},
+        "int",
+        16,
+        min=2,
+        max=256,
+        log=True,
+        hint={"en": "layer norm uses only the sample's own features", "zh": "层规范化只用该样本自己的特征"},
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -17,7 +17,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "clip_norm_vs_value"
@@ -29,6 +29,32 @@ CLAIM = {
     "（g = [100, 1, 0.01]，阈值 1：余弦相似度约 0.71）。",
 }
 FRACTIONS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)  # value thresholds, as a fraction of max |g_i|
+
+
+PARAMS = (
+    Param(
+        "threshold",
+        {"en": "clipping threshold for the hand-made gradient", "zh": "手工梯度的裁剪阈值"},
+        "float",
+        1.0,
+        min=0.01,
+        max=100.0,
+        log=True,
+        hint={
+            "en": "by value bends the direction once the threshold is below the largest entry",
+            "zh": "阈值小于最大分量时，按值裁剪会改变方向",
+        },
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length of the RNN", "zh": "RNN 的序列长度"},
+        "int",
+        50,
+        min=10,
+        max=100,
+        hint={"en": "longer sequences make the RNN gradient explode more", "zh": "序列越长，RNN 的梯度爆炸越严重"},
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -7,10 +7,12 @@ reaches the last step with a finite loss lower than its initial loss.
 
     python -m gradlab.demos.clipping_exploding            # default run, 300 steps
     python -m gradlab.demos.clipping_exploding --quick    # 100 steps
+    python -m gradlab.demos.clipping_exploding --max-norm 100   # a loose threshold no longer saves the run
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import sys
@@ -18,7 +20,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "clipping_exploding"
@@ -30,6 +32,28 @@ CLAIM = {
     "zh": "不做梯度裁剪时，W_hh = 1.1·I 的 ReLU 循环神经网络在几步之内梯度范数超过 1e4、loss 变成 NaN/inf"
     "（梯度爆炸）；把梯度范数裁剪到 1.0 后，同样的训练能跑完，loss 有限且下降。",
 }
+
+PARAMS = (
+    Param(
+        "max_norm",
+        {"en": "clipping threshold (max norm)", "zh": "裁剪阈值（最大范数）"},
+        "float",
+        1.0,
+        min=0.01,
+        max=1000.0,
+        log=True,
+        hint={"en": "too loose and the clipped run blows up too", "zh": "阈值太大时，裁剪后的训练也会爆炸"},
+    ),
+    Param(
+        "recurrent_gain",
+        {"en": "recurrent gain g (W_hh = g·I)", "zh": "循环增益 g（W_hh = g·I）"},
+        "float",
+        1.1,
+        min=0.8,
+        max=1.3,
+        hint={"en": "below 1 the unclipped run no longer explodes", "zh": "g 小于 1 时，不裁剪也不会梯度爆炸"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -77,6 +101,7 @@ def train(clip: bool, config: Config, steps: int, device: torch.device) -> dict[
             return nn.functional.mse_loss(head(rnn(x_eval)[0][-1]), y_eval).item()
 
     log = {"loss": [], "grad_norm": [], "eval_loss": [eval_loss()]}
+    last_good = (copy.deepcopy(rnn.state_dict()), copy.deepcopy(head.state_dict()))
     for _ in range(steps):
         x, y = (t.to(device) for t in adding_problem(config.seq_len, config.batch_size, generator))
         loss = nn.functional.mse_loss(head(rnn(x)[0][-1]), y)
@@ -85,9 +110,13 @@ def train(clip: bool, config: Config, steps: int, device: torch.device) -> dict[
         # max_norm=inf measures the same total norm without scaling anything
         norm = nn.utils.clip_grad_norm_(params, config.max_norm if clip else math.inf).item()
         if not (math.isfinite(loss.item()) and math.isfinite(norm)):
-            break  # NaN/inf: the run is dead; keep only finite values so the series stay valid JSON
+            # NaN/inf: the run is dead; go back to the last weights with a finite loss, keep finite values only
+            rnn.load_state_dict(last_good[0])
+            head.load_state_dict(last_good[1])
+            break
         log["loss"].append(loss.item())
         log["grad_norm"].append(norm)
+        last_good = (copy.deepcopy(rnn.state_dict()), copy.deepcopy(head.state_dict()))
         optimizer.step()
     log["eval_loss"].append(eval_loss())
     return log
@@ -101,9 +130,9 @@ def run(config: Config) -> DemoResult:
     metrics = {
         # the unclipped run stops at its first non-finite loss, so its length is that step's index
         "unclipped_nonfinite_step": float(len(unclipped["loss"])),
-        "unclipped_max_grad_norm": max(unclipped["grad_norm"]),
+        "unclipped_max_grad_norm": max(unclipped["grad_norm"], default=math.nan),
         "clipped_steps_completed": float(len(clipped["loss"])),
-        "clipped_max_grad_norm": max(clipped["grad_norm"]),
+        "clipped_max_grad_norm": max(clipped["grad_norm"], default=math.nan),
         "clipped_clip_active_fraction": sum(n > config.max_norm for n in clipped["grad_norm"]) / steps,
         "clipped_initial_loss": clipped["eval_loss"][0],
         "clipped_final_loss": clipped["eval_loss"][-1],
@@ -118,9 +147,9 @@ def run(config: Config) -> DemoResult:
         {
             "run": name,
             "steps_finite": len(log["loss"]),
-            "max_grad_norm": max(log["grad_norm"]),
-            "first_loss": log["loss"][0],
-            "last_finite_loss": log["loss"][-1],
+            "max_grad_norm": max(log["grad_norm"], default=math.nan),
+            "first_loss": log["loss"][0] if log["loss"] else math.nan,
+            "last_finite_loss": log["loss"][-1] if log["loss"] else math.nan,
         }
         for name, log in runs.items()
     ]

@@ -18,7 +18,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 from .clipping_exploding import TRIVIAL_MSE, adding_problem
 
@@ -31,6 +31,32 @@ CLAIM = {
     "zh": "即使做了梯度裁剪，tanh 循环神经网络在加法问题（T = 50）上仍停在平凡解的 MSE 1/6，而 GRU 降到 "
     "0.05 以下：梯度裁剪只把整个梯度乘以同一个系数，已经梯度消失的长程部分依旧消失。",
 }
+
+
+PARAMS = (
+    Param(
+        "max_norm",
+        {"en": "clipping threshold (max norm)", "zh": "裁剪阈值（最大范数）"},
+        "float",
+        1.0,
+        min=0.1,
+        max=100.0,
+        log=True,
+        hint={
+            "en": "no threshold rescues the tanh RNN: clipping only shrinks",
+            "zh": "任何阈值都救不了 tanh RNN：裁剪只会缩小梯度",
+        },
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length T", "zh": "序列长度 T"},
+        "int",
+        50,
+        min=10,
+        max=100,
+        hint={"en": "short sequences let even the tanh RNN learn", "zh": "序列很短时，tanh RNN 也能学会"},
+    ),
+)
 
 
 @dataclasses.dataclass

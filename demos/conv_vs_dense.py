@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "conv_vs_dense"
@@ -31,6 +31,31 @@ CLAIM = {
     "zh": "Conv2d(1, 32, 3) 只有 320 个参数，同样输入输出形状的全连接层有 16,981,120 个；卷积相当于一个稀疏且"
     "权重共享的全连接矩阵（局部性、权重共享），并且与平移可交换（误差为 0），全连接层则不然。",
 }
+
+
+PARAMS = (
+    Param(
+        "kernel_size",
+        {"en": "kernel size", "zh": "卷积核大小"},
+        "int",
+        3,
+        min=1,
+        max=9,
+        hint={
+            "en": "the dense layer's parameter count barely moves; the conv's grows as k²",
+            "zh": "全连接层参数量几乎不变；卷积层按 k² 增长",
+        },
+    ),
+    Param(
+        "num_channels",
+        {"en": "output channels", "zh": "输出通道数"},
+        "int",
+        32,
+        min=1,
+        max=32,
+        hint={"en": "both layers grow linearly with the channels", "zh": "两种层的参数量都随通道数线性增长"},
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -7,6 +7,7 @@ PyTorch's default init, ||dL/dW_1|| / ||dL/dW_30|| is below 1e-6.
 
     python -m gradlab.demos.init_depth            # default run, ~1 s of compute
     python -m gradlab.demos.init_depth --quick    # smaller batch and CNN
+    python -m gradlab.demos.init_depth --depth 200 --init xavier   # one more MLP, drawn over the others
 
 The MLP layers have no bias, so only the weight init is compared; the extra row with PyTorch's default
 bias shows that the bias keeps the std near 0.02 while the part that depends on the input still vanishes.
@@ -24,7 +25,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "init_depth"
@@ -45,6 +46,32 @@ INITS = {
 }
 
 LABELS = {"normal_001": "N(0, 0.01²)", "normal_1": "N(0, 1)"}
+PARAMS = (
+    Param(
+        "depth",
+        {"en": "depth of the chosen MLP", "zh": "所选 MLP 的层数"},
+        "int",
+        50,
+        min=2,
+        max=200,
+        log=True,
+        hint={
+            "en": "the std moves by a constant factor per layer: watch the slope",
+            "zh": "每层乘以同一个因子：看斜率",
+        },
+    ),
+    Param(
+        "init",
+        {"en": "init of the chosen MLP", "zh": "所选 MLP 的初始化"},
+        "choice",
+        "kaiming",
+        choices=tuple(INITS),
+        hint={
+            "en": "only Kaiming keeps the std near 1 at any depth",
+            "zh": "只有 Kaiming 在任意深度下让标准差保持在 1 附近",
+        },
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -59,12 +86,16 @@ class Config:
     cnn_channels: int = 16  # channels of every conv layer (8 with --quick)
     image_size: int = 16  # synthetic images are 3 x image_size x image_size (8 with --quick)
     cnn_batch_size: int = 16  # images with random labels out of 10 classes (8 with --quick)
+    depth: int = 50  # layers of the chosen MLP, drawn over the 50-layer references
+    init: str = "kaiming"  # init of the chosen MLP (a key of INITS)
 
 
-def activation_stds(init: str, x: torch.Tensor, config: Config, bias: bool = False) -> tuple[list, float]:
+def activation_stds(
+    init: str, x: torch.Tensor, config: Config, bias: bool = False, num_layers: int | None = None
+) -> tuple[list, float]:
     """Push x through the ReLU MLP; return the activation std per layer and the last layer's input spread."""
     h, stds = x, []
-    for _ in range(config.num_layers):
+    for _ in range(num_layers or config.num_layers):
         layer = nn.Linear(config.num_hiddens, config.num_hiddens, bias=bias, dtype=x.dtype, device=x.device)
         if INITS[init] is not None:
             INITS[init](layer.weight)
@@ -121,6 +152,10 @@ def run(config: Config) -> DemoResult:
             }
         )
     metrics["input_spread_layer50_pytorch_default_with_bias"] = spread
+    generator = seed_everything(config.seed)
+    x = torch.randn(batch, config.num_hiddens, generator=generator, dtype=torch.float64).to(device)
+    chosen, _ = activation_stds(config.init, x, config, num_layers=config.depth)
+    metrics["chosen_act_std_last"] = chosen[-1]
     grads = {}
     for init in ("pytorch_default", "kaiming"):
         generator = seed_everything(config.seed)
@@ -133,6 +168,7 @@ def run(config: Config) -> DemoResult:
         0.3 <= m["act_std_layer50_kaiming"] <= 3
         and m["act_std_layer50_pytorch_default"] < 1e-6
         and m["cnn30_grad_ratio_pytorch_default"] < 1e-6
+        and 0.1 <= m["chosen_act_std_last"] <= 10  # the chosen init keeps the signal of order 1 at its depth
     )
     headline = (
         f"Activation std at layer 50: Kaiming {m['act_std_layer50_kaiming']:.2f}, Xavier "
@@ -140,7 +176,8 @@ def run(config: Config) -> DemoResult:
         f"30-layer CNN ||dL/dW_1||/||dL/dW_30||: default {m['cnn30_grad_ratio_pytorch_default']:.1e}, "
         f"Kaiming {m['cnn30_grad_ratio_kaiming']:.2f}"
     )
-    series = {"act_std": stds, "cnn_grad_norm": {k: [g / v[-1] for g in v] for k, v in grads.items()}}
+    series = {"act_std": stds, "chosen": {"init": config.init, "depth": config.depth, "act_std": chosen}}
+    series |= {"cnn_grad_norm": {k: [g / v[-1] for g in v] for k, v in grads.items()}}
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
 
@@ -149,6 +186,9 @@ def plot(result: DemoResult, fig) -> None:
     for init, stds in result.series["act_std"].items():
         style = ":" if init.endswith("with_bias") else "-"
         left.semilogy(range(1, len(stds) + 1), stds, style, label=LABELS.get(init, init.replace("_", " ")))
+    chosen = result.series["chosen"]
+    label = f"chosen: {LABELS.get(chosen['init'], chosen['init'])}, {chosen['depth']} layers"
+    left.semilogy(range(1, len(chosen["act_std"]) + 1), chosen["act_std"], "k--", linewidth=2, label=label)
     left.set_title("50-layer ReLU MLP, forward")
     left.set_xlabel("layer")
     left.set_ylabel("activation std (log scale)")

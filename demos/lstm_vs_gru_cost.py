@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "lstm_vs_gru_cost"
@@ -33,6 +33,36 @@ CLAIM = {
 }
 KINDS = ("lstm", "gru", "rnn")
 LAYERS = {"lstm": (nn.LSTM, nn.LSTMCell), "gru": (nn.GRU, nn.GRUCell), "rnn": (nn.RNN, nn.RNNCell)}
+
+
+PARAMS = (
+    Param(
+        "num_hiddens",
+        {"en": "hidden units", "zh": "隐藏单元数"},
+        "int",
+        64,
+        min=8,
+        max=256,
+        log=True,
+        hint={
+            "en": "the 4 : 3 : 1 ratios hold at every size; the times need not",
+            "zh": "4 : 3 : 1 的比例在任何规模都成立；耗时未必",
+        },
+    ),
+    Param(
+        "num_inputs",
+        {"en": "input features", "zh": "输入特征数"},
+        "int",
+        32,
+        min=8,
+        max=256,
+        log=True,
+        hint={
+            "en": "parameters per gate: (inputs + hiddens + 2) x hiddens",
+            "zh": "每个门的参数量：(输入 + 隐藏 + 2) × 隐藏",
+        },
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -20,7 +20,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 from .init_depth import weight_grad_norms
 
@@ -37,6 +37,32 @@ ACTIVATIONS = {  # activation, weight init
     "tanh": (nn.Tanh, nn.init.xavier_normal_),
     "relu_kaiming": (nn.ReLU, lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
 }
+
+
+PARAMS = (
+    Param(
+        "num_layers",
+        {"en": "hidden layers", "zh": "隐藏层数"},
+        "int",
+        10,
+        min=2,
+        max=40,
+        hint={
+            "en": "sigmoid shrinks the gradient by a constant factor per layer",
+            "zh": "sigmoid 每层把梯度缩小同一个因子",
+        },
+    ),
+    Param(
+        "num_hiddens",
+        {"en": "width", "zh": "每层宽度"},
+        "int",
+        256,
+        min=16,
+        max=512,
+        log=True,
+        hint={"en": "width barely changes the per-layer factor", "zh": "宽度几乎不改变每层的缩小因子"},
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -11,6 +11,7 @@ to 49 steps (more than 1.5x for every seed), where the orthogonal matrix never s
 
     python -m gradlab.demos.spectral_radius            # default run, well under 1 s of compute
     python -m gradlab.demos.spectral_radius --quick    # the same, smaller batch
+    python -m gradlab.demos.spectral_radius --gain 2 --matrix gaussian   # one more W_hh, "chosen"
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 
 import torch
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "spectral_radius"
@@ -35,6 +36,31 @@ CLAIM = {
     "谱半径为 1 的高斯 W_hh 仍会放大某些方向（最大奇异值约 1.9）。",
 }
 GAINS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
+PARAMS = (
+    Param(
+        "gain",
+        {"en": "spectral radius g of the chosen W_hh", "zh": "所选 W_hh 的谱半径 g"},
+        "float",
+        1.1,
+        min=0.5,
+        max=4.0,
+        hint={
+            "en": "the linear RNN follows g^49; the tanh RNN stays below it",
+            "zh": "线性 RNN 沿 g^49 变化；tanh RNN 始终在其下方",
+        },
+    ),
+    Param(
+        "matrix",
+        {"en": "kind of W_hh", "zh": "W_hh 的类型"},
+        "choice",
+        "orthogonal",
+        choices=("orthogonal", "gaussian"),
+        hint={
+            "en": "a Gaussian W with the same g has a larger largest singular value",
+            "zh": "相同 g 时，高斯 W 的最大奇异值更大",
+        },
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -46,6 +72,8 @@ class Config:
     num_inputs: int = 32  # input features per step
     num_hiddens: int = 64  # hidden units (W_hh is num_hiddens x num_hiddens)
     batch_size: int = 32  # sequences averaged over (8 with --quick)
+    gain: float = 1.1  # spectral radius of the chosen W_hh,
+    matrix: str = "orthogonal"  # which is g*Q or a Gaussian rescaled to spectral radius g
 
 
 def orthogonal(n: int, generator: torch.Generator) -> torch.Tensor:
@@ -91,6 +119,12 @@ def run(config: Config) -> DemoResult:
     x = x.to(device)
     linear = [first_step_ratio((g * q).requires_grad_(), w_ih, x, linear=True) for g in GAINS]
     tanh = [first_step_ratio((g * q).requires_grad_(), w_ih, x, linear=False) for g in GAINS]
+    chosen_w = config.gain * (q if config.matrix == "orthogonal" else gauss)
+    chosen = {
+        "linear": first_step_ratio(chosen_w.clone().requires_grad_(), w_ih, x, linear=True),
+        "tanh": first_step_ratio(chosen_w.clone().requires_grad_(), w_ih, x, linear=False),
+        "sigma_max": torch.linalg.matrix_norm(chosen_w, 2).item(),
+    }
     gauss_amp = peak_amplification(gauss.T, steps)  # BPTT multiplies by W_hh^T
     orth_amp = peak_amplification(q.T, steps)
     table = [
@@ -106,6 +140,9 @@ def run(config: Config) -> DemoResult:
         "gaussian_sigma_max": torch.linalg.matrix_norm(gauss, 2).item(),
         "gaussian_peak_amplification": max(gauss_amp),
         "orthogonal_peak_amplification": max(orth_amp),
+        "chosen_linear_ratio": chosen["linear"],
+        "chosen_tanh_ratio": chosen["tanh"],
+        "chosen_sigma_max": chosen["sigma_max"],
     }
     m = metrics
     held = (
@@ -115,6 +152,8 @@ def run(config: Config) -> DemoResult:
         and m["tanh_lag49_g3"] > 1e3
         and m["gaussian_peak_amplification"] > 1.5
         and m["orthogonal_peak_amplification"] < 1 + 1e-9
+        # the chosen W: the tanh RNN stays under Pascanu's bound sigma_max^(T-1) (|tanh'| <= 1)
+        and m["chosen_tanh_ratio"] <= (1 + 1e-9) * m["chosen_sigma_max"] ** steps
     )
     headline = (
         f"Linear RNN: ratio = g^49 (rel. error {m['linear_max_rel_error']:.0e}), {m['linear_lag49_g0_9']:.1e}"
@@ -128,6 +167,7 @@ def run(config: Config) -> DemoResult:
         "tanh": tanh,
         "gaussian_amplification": gauss_amp,
         "orthogonal_amplification": orth_amp,
+        "chosen": {"gain": config.gain, "matrix": config.matrix, **chosen},
     }
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 

@@ -18,7 +18,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "truncated_bptt"
@@ -29,6 +29,28 @@ CLAIM = {
     "zh": "在 30 步中的第 20 步之后 detach 隐状态：截断点及之前每一步的 dL/dh_t 都恰好为 0，截断点之后的梯度不变；"
     "完整的通过时间反向传播则能到达每一步。",
 }
+
+
+PARAMS = (
+    Param(
+        "cut",
+        {"en": "detach after step", "zh": "截断位置（在此步之后断开）"},
+        "int",
+        20,
+        min=1,
+        max=29,
+        hint={"en": "every step up to the cut gets exactly zero gradient", "zh": "截断位置之前的每一步梯度都恰好为 0"},
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length", "zh": "序列长度"},
+        "int",
+        30,
+        min=30,
+        max=100,
+        hint={"en": "steps after the cut keep the full-BPTT gradient", "zh": "截断之后的步与完整 BPTT 的梯度相同"},
+    ),
+)
 
 
 @dataclasses.dataclass

@@ -166,10 +166,27 @@ def demo_table() -> None:
 
 @demo.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(demos.DEMOS))
+@click.option("--set", "settings", multiple=True, metavar="PARAM=VALUE", help="Set one of the demo's knobs.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def demo_run(name: str, args: tuple[str, ...]) -> None:
-    """Run demo NAME; extra flags (--quick, --out DIR, --seed N, --device) go to the demo."""
-    sys.exit(demos.load(name).main(list(args)))
+def demo_run(name: str, settings: tuple[str, ...], args: tuple[str, ...]) -> None:
+    """Run demo NAME; --set PARAM=VALUE turns a knob, other flags (--quick, --out DIR, --seed N) go to the demo."""
+    from gradlab.demos._harness import ParamError, params_of
+
+    module = demos.load(name)
+    declared = {p.name: p for p in params_of(module)}
+    flags = []
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or key not in declared:
+            accepted = ", ".join(declared) or "none"
+            problem = f"expected PARAM=VALUE, got {setting!r}" if not sep else f"unknown parameter {key!r}"
+            raise click.UsageError(f"{problem} for demo {name}; accepted parameters: {accepted}")
+        try:  # parsed by the parameter's kind here; the demo's own parser checks the range
+            declared[key].parse(value)
+        except ParamError as exc:
+            raise click.UsageError(exc.messages[0]) from None
+        flags += ["--" + key.replace("_", "-"), value]
+    sys.exit(module.main([*args, *flags]))
 
 
 @main.command()
