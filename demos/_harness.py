@@ -97,7 +97,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def run_demo(module: ModuleType, config: Any, out: Path | None) -> tuple[DemoResult, dict[str, Any]]:
-    """Run one demo, write ``plot.png`` and ``result.json`` under ``out``; return result and record."""
+    """Run one demo, write ``plot.png``, ``plot.zh.png`` and ``result.json`` under ``out``; return both."""
     torch.set_num_threads(1)  # small models: one thread is faster here than two fighting for 2 cores
     importlib.import_module("torch._dynamo")  # the first optimizer imports it lazily (~1 s): not part of the effect
     start = time.perf_counter()
@@ -115,23 +115,69 @@ def run_demo(module: ModuleType, config: Any, out: Path | None) -> tuple[DemoRes
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         save_plot(module, result, out / "plot.png")
+        save_plot(module, result, out / "plot.zh.png", lang="zh")
         (out / "result.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     return result, record
 
 
-def save_plot(module: ModuleType, result: DemoResult, path: Path) -> None:
-    """Draw the demo's figure with a non-interactive backend and save it as PNG."""
+PLOT_DPI = 150
+LEGEND_MIN_PT = 9
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR")
+
+
+def cjk_font_family() -> str | None:
+    """Return a CJK font family from the system's Noto fonts, registered with matplotlib; None when missing."""
+    from matplotlib import font_manager
+
+    def known() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((family for family in CJK_FAMILIES if family in names), None)
+
+    if known() is None:  # the font cache may predate the install of fonts-noto-cjk: register the files
+        for path in sorted(Path("/usr/share/fonts").rglob("NotoSansCJK*")):
+            font_manager.fontManager.addfont(str(path))
+    return known()
+
+
+def translate_figure(fig, table: Mapping[str, str]) -> None:
+    """Replace English phrases by their ``table`` entries in every text of ``fig`` (longest phrase first)."""
+    from matplotlib.text import Text
+
+    phrases = sorted(table, key=len, reverse=True)
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        for phrase in phrases:
+            content = content.replace(phrase, table[phrase])
+        text.set_text(content)
+
+
+def save_plot(module: ModuleType, result: DemoResult, path: Path, lang: str = "en") -> None:
+    """Draw the demo's figure (Chinese labels when ``lang`` is "zh" and a CJK font exists) and save it as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(8, 4.5), dpi=100)
-    module.plot(result, fig)
-    fig.suptitle(module.TITLE["en"], fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    rc = {"legend.fontsize": LEGEND_MIN_PT, "axes.titlesize": 10, "mathtext.fontset": "dejavusans"}
+    family = cjk_font_family() if lang == "zh" else None
+    if lang == "zh" and family is None:
+        print("note: no CJK font found (Debian: fonts-noto-cjk); the Chinese plot keeps English labels")
+        lang = "en"
+    if family:
+        rc |= {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"], "axes.unicode_minus": False}
+    with matplotlib.rc_context(rc):
+        fig = plt.figure(figsize=getattr(module, "FIGSIZE", (8, 4.5)), dpi=PLOT_DPI)
+        module.plot(result, fig)
+        for legend in [ax.get_legend() for ax in fig.axes]:
+            for text in legend.get_texts() if legend else ():
+                text.set_fontsize(max(text.get_fontsize(), LEGEND_MIN_PT))
+        if lang == "zh":
+            translate_figure(fig, getattr(module, "PLOT_ZH", {}))
+        takeaway = getattr(module, "TAKEAWAY", module.TITLE)[lang]
+        fig.suptitle(takeaway, fontsize=11, fontweight="bold")
+        fig.tight_layout()
+        fig.savefig(path, dpi=PLOT_DPI)
+        plt.close(fig)
 
 
 class ParamError(ValueError):
@@ -318,7 +364,10 @@ def main(module: ModuleType, argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed for data and weights (>= 0)")
     parser.add_argument("--quick", action="store_true", help="smaller run (a few seconds) for tests")
     parser.add_argument(
-        "--out", type=Path, default=Path("demo-output") / module.NAME, help="folder for plot.png and result.json"
+        "--out",
+        type=Path,
+        default=Path("demo-output") / module.NAME,
+        help="folder for plot.png, plot.zh.png and result.json",
     )
     parser.add_argument("--device", type=device_name, default="cpu", help="torch device: cpu, cuda, cuda:N or mps")
     add_param_flags(parser, module)

@@ -33,6 +33,22 @@ CLAIM = {
     "（梯度爆炸）；把梯度范数裁剪到 1.0 后，同样的训练能跑完，loss 有限且下降。",
 }
 
+TAKEAWAY = {
+    "en": "Without clipping the loss is NaN within steps; clipping the norm lets the run train",
+    "zh": "不裁剪时几步之内损失就变成 NaN；裁剪梯度范数后训练能正常进行",
+}  # the plot's title
+PLOT_ZH = {
+    "clipped, max_norm": "裁剪，max_norm",
+    "no clipping: NaN/inf": "不裁剪：NaN/inf",
+    "no clipping": "不裁剪",
+    "predict the mean: 1/6": "预测均值：1/6",
+    "clipping threshold": "裁剪阈值",
+    "Training loss": "训练损失",
+    "training step": "训练步数",
+    "(log scale)": "（对数坐标）",
+    "Gradient norm before clipping": "裁剪前的梯度范数",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "max_norm",
@@ -137,7 +153,7 @@ def run(config: Config) -> DemoResult:
         "clipped_initial_loss": clipped["eval_loss"][0],
         "clipped_final_loss": clipped["eval_loss"][-1],
     }
-    blew_up = metrics["unclipped_nonfinite_step"] < steps or metrics["unclipped_max_grad_norm"] > 1e4
+    blew_up = metrics["unclipped_nonfinite_step"] < steps and metrics["unclipped_max_grad_norm"] > 1e4
     clipped_ok = (
         metrics["clipped_steps_completed"] == steps
         and math.isfinite(metrics["clipped_final_loss"])
@@ -167,19 +183,21 @@ def run(config: Config) -> DemoResult:
 def plot(result: DemoResult, fig) -> None:
     loss_ax, norm_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     # unclipped is drawn last so its one or two finite points stay visible on top
-    styles = {"clipped": ("tab:blue", 3, "clip_grad_norm_, max_norm 1"), "unclipped": ("tab:red", 8, "no clipping")}
+    clip_label = f"clipped, max_norm {result.series['max_norm']:g}"
+    styles = {"clipped": ("tab:blue", 3, clip_label), "unclipped": ("tab:red", 8, "no clipping")}
     for name, (color, size, label) in styles.items():
         for ax, key in ((loss_ax, "loss"), (norm_ax, "grad_norm")):
             ax.semilogy(result.series[name][key], color=color, label=label, marker=".", markersize=size)
     nonfinite_step = len(result.series["unclipped"]["loss"])
     for ax in (loss_ax, norm_ax):
         ax.axvline(nonfinite_step, color="tab:red", linestyle="--", linewidth=1, label="no clipping: NaN/inf")
-    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="trivial MSE 1/6")
+    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="predict the mean: 1/6")
     norm_ax.axhline(result.series["max_norm"], color="grey", linestyle=":", label="clipping threshold")
     loss_ax.set(title="Training loss", xlabel="training step", ylabel="MSE (log scale)")
-    norm_ax.set(title="Gradient norm before clipping", xlabel="training step", ylabel="||g||  (log scale)")
+    norm_ax.axhline(1e4, color="black", linestyle="--", linewidth=0.8, label=r"$10^4$")
+    norm_ax.set(title="Gradient norm before clipping", xlabel="training step", ylabel=r"$\|g\|$ (log scale)")
     for ax in (loss_ax, norm_ax):
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
 
 

@@ -33,6 +33,25 @@ CLAIM = {
 }
 
 
+TAKEAWAY = {
+    "en": "Clipping rescales the whole gradient: the tanh RNN still learns nothing, the GRU learns",
+    "zh": "裁剪只整体缩放梯度：tanh RNN 仍然学不到东西，GRU 能学会",
+}  # the plot's title
+PLOT_ZH = {
+    "tanh RNN, clipped": "tanh RNN，已裁剪",
+    "GRU, clipped": "GRU，已裁剪",
+    "predict the mean: 1/6": "预测均值：1/6",
+    "Adding problem (T = 50): training loss": "加法问题（T = 50）：训练损失",
+    "training step": "训练步数",
+    "before clipping": "裁剪前",
+    "after clipping": "裁剪后",
+    "tanh RNN at init: gradient by time step": "初始化时的 tanh RNN：各时间步的梯度",
+    "time step": "时间步",
+    "(loss at": "（损失在",
+    "share of": "分量",
+    "step ": "第 ",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "max_norm",
@@ -145,7 +164,8 @@ def run(config: Config) -> DemoResult:
         "rnn_tanh_grad_ratio_first_to_last_step_unclipped": ratio["unclipped"],
         "rnn_tanh_grad_ratio_first_to_last_step_clipped": ratio["clipped"],
     }
-    held = abs(mses["rnn_tanh"] - TRIVIAL_MSE) <= 0.2 * TRIVIAL_MSE and mses["gru"] < 0.05
+    # one-sided: "learns nothing" means no better than 80 % of the trivial MSE (ending above 1/6 is no better)
+    held = mses["rnn_tanh"] >= 0.8 * TRIVIAL_MSE and mses["gru"] < 0.05
     held = held and shares["factor"][0] < 1 and abs(ratio["clipped"] / ratio["unclipped"] - 1) < 1e-9
     table = [
         {
@@ -174,7 +194,7 @@ def plot(result: DemoResult, fig) -> None:
     loss_ax, share_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for kind, label in (("rnn_tanh", "tanh RNN, clipped"), ("gru", "GRU, clipped")):
         loss_ax.semilogy(result.series["loss"][kind], label=label, linewidth=1)
-    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="trivial MSE 1/6")
+    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="predict the mean: 1/6")
     loss_ax.axhline(result.series["gru_target"], color="black", linestyle="--", linewidth=1, label="MSE 0.05")
     loss_ax.set(title="Adding problem (T = 50): training loss", xlabel="training step", ylabel="MSE (log)")
     shares = result.series["step_shares"]
@@ -183,11 +203,11 @@ def plot(result: DemoResult, fig) -> None:
     share_ax.semilogy(steps, shares["clipped"], "--", label=f"after clipping (x{shares['factor'][0]:.2f})")
     share_ax.set(
         title="tanh RNN at init: gradient by time step",
-        xlabel="time step t (loss at t = T)",
-        ylabel="norm of step t's share of dL/dW_ih (log)",
+        xlabel=r"time step $t$ (loss at $t = T$)",
+        ylabel=r"$\|\partial L/\partial W_{ih}\|$ from step $t$ (log)",
     )
     for ax in (loss_ax, share_ax):
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
 
 

@@ -150,7 +150,7 @@ def run(config: Config) -> DemoResult:
         }
         for n in curves
     ]
-    held = m[f"cnn_acc_at_step{budget}"] >= 0.95 and m[f"gru_acc_at_step{budget}"] <= 0.8
+    held = m[f"cnn_acc_at_step{budget}"] >= m[f"gru_acc_at_step{budget}"] + 0.2  # the CNN's lead at the budget
     headline = (
         f"After {budget} steps: Conv1d+max {m[f'cnn_acc_at_step{budget}']:.1%} vs GRU "
         f"{m[f'gru_acc_at_step{budget}']:.1%} test accuracy (after {steps}: {curves['cnn'][-1]:.1%} vs "

@@ -39,6 +39,22 @@ REFERENCES = {
     "lstm_fb1": ("lstm", 1.0),
     "lstm_fb3": ("lstm", 3.0),
 }
+
+TAKEAWAY = {
+    "en": "Only an LSTM whose forget gate stays near 1 keeps the gradient over 50 steps",
+    "zh": "只有遗忘门接近 1 的 LSTM 能把梯度保留 50 步",
+}  # the plot's title
+PLOT_ZH = {
+    "time lag": "时间滞后",
+    "(steps before the loss)": "（距损失的步数）",
+    "(log scale)": "（对数坐标）",
+    "tanh RNN": "tanh RNN",
+    "LSTM, forget bias": "LSTM，遗忘门偏置",
+    "(PyTorch: ≈ 0)": "（PyTorch 默认约为 0）",
+    "chosen: ": "所选：",
+    "kept: ": "保住：",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "cell",
@@ -157,7 +173,7 @@ def plot(result: DemoResult, fig) -> None:
     labels = {
         "rnn_tanh": "tanh RNN",
         "gru": "GRU",
-        "lstm_fb0": "LSTM, forget bias 0 (PyTorch default)",
+        "lstm_fb0": "LSTM, forget bias 0 (PyTorch: ≈ 0)",
         "lstm_fb1": "LSTM, forget bias 1",
         "lstm_fb3": "LSTM, forget bias 3",
     }
@@ -166,10 +182,18 @@ def plot(result: DemoResult, fig) -> None:
         ax.semilogy(range(len(ratios)), ratios, label=labels[kind], linewidth=1)
     chosen = result.series["chosen"]
     ax.semilogy(range(len(chosen)), chosen, "k--", linewidth=2, label=f"chosen: {result.series['chosen_label']}")
-    ax.set_xlabel("time lag k (steps before the loss)")
-    ax.set_ylabel("||dL/dh_{T-k}|| / ||dL/dh_T||  (log scale)")
+    ax.set_xlabel(r"time lag $k$ (steps before the loss)")
+    ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$ (log scale)")
     ax.axvline(50, color="grey", linestyle=":", linewidth=1)
-    ax.legend(fontsize=8)
+    ax.axhline(1e-3, color="grey", linestyle="--", linewidth=0.8)
+    ax.annotate(
+        "kept: 1e-3", (len(chosen) * 0.6, 1e-3), xytext=(0, -11), textcoords="offset points", fontsize=8, color="grey"
+    )
+    for kind in ("rnn_tanh", "lstm_fb3"):  # the two values the claim compares
+        value = result.series[kind][50]
+        ax.plot([50], [value], "o", color="black", markersize=4)
+        ax.annotate(f"{value:.1e}", (50, value), xytext=(6, 4), textcoords="offset points", fontsize=8)
+    ax.legend(loc="lower left", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
 
 

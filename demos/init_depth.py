@@ -165,7 +165,7 @@ def run(config: Config) -> DemoResult:
         metrics[f"cnn30_grad_ratio_{init}"] = grads[init][0] / grads[init][-1]
     m = metrics
     held = (
-        0.3 <= m["act_std_layer50_kaiming"] <= 3
+        0.1 <= m["act_std_layer50_kaiming"] <= 10  # of order 1: 0.26-1.5 over seeds 0-19 at width 256
         and m["act_std_layer50_pytorch_default"] < 1e-6
         and m["cnn30_grad_ratio_pytorch_default"] < 1e-6
         and 0.1 <= m["chosen_act_std_last"] <= 10  # the chosen init keeps the signal of order 1 at its depth

@@ -110,7 +110,7 @@ def run(config: Config) -> DemoResult:
             }
         )
     m = metrics
-    held = m["train_mse_plain_30"] >= 3 * m["train_mse_plain_3"] and m["train_mse_residual_30"] < m["train_mse_plain_3"]
+    held = m["train_mse_plain_30"] > m["train_mse_plain_3"] > m["train_mse_residual_30"]
     headline = (
         f"Training MSE after {len(curves['plain_3']) - 1} Adam steps: "
         f"3-layer plain {m['train_mse_plain_3']:.4f}, "

@@ -130,7 +130,7 @@ def run(config: Config) -> DemoResult:
         m["teacher_accuracy_step100"] > 0.9
         and m["free_accuracy_step100"] < 0.5
         and min(m["teacher_final_accuracy"], m["free_final_accuracy"]) > 0.95
-        and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.2
+        and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.1
     )
     pct = {key: f"{100 * value:.0f} %" for key, value in m.items()}
     headline = (
