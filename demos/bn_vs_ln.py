@@ -38,6 +38,20 @@ CLAIM = {
 BATCHES = ("same_distribution", "shifted")  # the other samples: N(0, 1) again, or N(shift, 1)
 
 
+TAKEAWAY = {
+    "en": "Batch norm's output for one sample depends on the batch; layer norm's does not",
+    "zh": "批量规范化对同一样本的输出取决于批量；层规范化不会",
+}  # the plot's title
+PLOT_ZH = {
+    "BatchNorm1d, training mode": "BatchNorm1d，训练模式",
+    "LayerNorm (all coincide)": "LayerNorm（三条重合）",
+    "in batch A": "在批量 A 中",
+    "in batch B (same distribution)": "在批量 B 中（同分布）",
+    "in batch C (the others shifted)": "在批量 C 中（其他样本平移）",
+    "feature index of the same sample": "同一样本的特征序号",
+    "normalised output (no units)": "规范化后的输出（无单位）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "shift",
@@ -136,7 +150,7 @@ def plot(result: DemoResult, fig) -> None:
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("feature index of the same sample")
         ax.set_ylabel("normalised output (no units)")
-        ax.legend(fontsize=7, loc="upper center")
+        ax.legend(fontsize=9, loc="upper center")
         ax.grid(True, alpha=0.3)
 
 

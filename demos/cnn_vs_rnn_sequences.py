@@ -36,6 +36,21 @@ CLAIM = {
 }
 MOTIF = (1, 2, 3)
 
+TAKEAWAY = {
+    "en": "A 1D CNN finds a motif anywhere in a sequence far sooner than a same-size GRU",
+    "zh": "一维卷积网络比同样大小的 GRU 更快学会在序列任意位置找到模式",
+}  # the plot's title
+PLOT_ZH = {
+    "Conv1d + max over time": "Conv1d + 时间维最大汇聚",
+    "GRU (same parameter count)": "GRU（参数量相同）",
+    "training step (Adam, batch of 64 sequences)": "训练步数（Adam，每批 64 条序列）",
+    "test accuracy (%)": "测试准确率（%）",
+    "detecting a 3-token motif in 64 tokens": "在 64 个词元中检测 3 词元模式",
+    "sequence length (tokens)": "序列长度（词元）",
+    "forward time, 32 sequences (ms, median)": "前向耗时，32 条序列（毫秒，中位数）",
+    "measured forward time": "实测前向耗时",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 
 @dataclasses.dataclass
 class Config:
@@ -184,8 +199,12 @@ def plot(result: DemoResult, fig) -> None:
     right.minorticks_off()
     right.grid(True, alpha=0.3)
     left.set_ylim(35, 103)
-    left.legend(fontsize=8, loc="lower right")
-    right.legend(fontsize=8)
+    budget = s["steps"].index(s["budget_steps"])
+    for name in labels:  # the two accuracies the claim compares
+        value = 100 * s["accuracy"][name][budget]
+        left.annotate(f"{value:.0f} %", (s["budget_steps"], value), xytext=(5, -12), textcoords="offset points")
+    left.legend(fontsize=9, loc="lower right")
+    right.legend(fontsize=9)
 
 
 def main(argv: list[str] | None = None) -> int:

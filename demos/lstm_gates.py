@@ -30,6 +30,25 @@ CLAIM = {
     "并在两个标记之间让遗忘门保持在 0.9 以上，使被标记的值保留到序列末尾。",
 }
 
+TAKEAWAY = {
+    "en": "A trained LSTM writes at the marked steps and holds its forget gate near 1 between them",
+    "zh": "训练后的 LSTM 在标记步写入记忆，并在两个标记之间让遗忘门接近 1",
+}  # the plot's title
+PLOT_ZH = {
+    "input value (gold = marked)": "输入值（金色 = 被标记）",
+    "input gate": "输入门",
+    "forget gate": "遗忘门",
+    "write": "写入",
+    "Memory unit on one test sequence": "一条测试序列上的记忆单元",
+    "time step": "时间步",
+    "gate value / input value (0..1)": "门值 / 输入值（0..1）",
+    "LSTM training MSE": "LSTM 训练 MSE",
+    "predict the mean": "预测均值",
+    "Training on the adding problem": "在加法问题上训练",
+    "training step": "训练步数",
+    "(log scale)": "（对数坐标）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 
 @dataclasses.dataclass
 class Config:
@@ -135,6 +154,7 @@ def run(config: Config) -> DemoResult:
             "marked": bool(marked[0, t]),  # test sequence 0
             "input_gate": inputs[0, t, unit].item(),
             "forget_gate": forgets[0, t, unit].item(),
+            "write": writes[0, t, unit].item(),
         }
         for t in range(seq_len)
     ]
@@ -148,20 +168,22 @@ def plot(result: DemoResult, fig) -> None:
     steps = [row["step"] for row in s["trace"]]
     colors = ["gold" if row["marked"] else "lightgrey" for row in s["trace"]]
     ax.bar(steps, [row["value"] for row in s["trace"]], color=colors, label="input value (gold = marked)")
-    ax.plot(steps, [row["input_gate"] for row in s["trace"]], "o-", label="input gate i_t")
-    ax.plot(steps, [row["forget_gate"] for row in s["trace"]], "s-", label="forget gate f_t")
-    ax.set_ylim(0, 1.35)  # headroom for the legend above the forget gate
+    ax.plot(steps, [row["input_gate"] for row in s["trace"]], "o-", label=r"input gate $i_t$")
+    ax.plot(steps, [row["write"] for row in s["trace"]], "^-", label=r"write $|i_t \tanh g_t|$")
+    ax.plot(steps, [row["forget_gate"] for row in s["trace"]], "s-", label=r"forget gate $f_t$")
+    ax.axhline(0.9, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_ylim(0, 1.5)  # headroom for the legend above the forget gate
     ax.set_title("Memory unit on one test sequence")
-    ax.set_xlabel("time step t")
+    ax.set_xlabel(r"time step $t$")
     ax.set_ylabel("gate value / input value (0..1)")
-    ax.legend(fontsize=7, loc="upper center", ncol=2)
+    ax.legend(fontsize=9, loc="upper center", ncol=2)
     ax = fig.add_subplot(1, 2, 2)
     ax.semilogy(range(1, len(s["losses"]) + 1), s["losses"], linewidth=0.8, label="LSTM training MSE")
     ax.axhline(s["baseline_mse"], color="grey", linestyle=":", label="predict the mean")
     ax.set_title("Training on the adding problem")
     ax.set_xlabel("training step")
     ax.set_ylabel("MSE (log scale)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
 
 

@@ -32,6 +32,21 @@ CLAIM = {
     "保持不变，只有全局汇聚才完全不变。",
 }
 IMAGES = ("smooth", "noise")
+TAKEAWAY = {
+    "en": "Max-pooling absorbs a shift only partly; only global pooling removes it",
+    "zh": "最大汇聚只部分吸收平移；只有全局汇聚能完全消除",
+}  # the plot's title
+PLOT_ZH = {
+    "smooth images (blurred noise)": "平滑图像（模糊后的噪声）",
+    "white-noise images": "白噪声图像",
+    "how much the output changes": "输出变化多少",
+    "how many outputs stay exactly equal": "多少输出保持完全不变",
+    "fraction of active outputs unchanged": "激活输出中不变的比例",
+    "max-pool size after conv + ReLU": "卷积 + ReLU 之后的最大汇聚窗口",
+    "none": "无",
+    "global": "全局",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "pool_size",
@@ -147,7 +162,7 @@ def plot(result: DemoResult, fig) -> None:
     names = {"smooth": "smooth images (blurred noise)", "noise": "white-noise images"}
     for i, (key, ylabel, title) in enumerate(
         (
-            ("rel_change", "||f(shifted x) - f(x)|| / ||f(x)||", "how much the output changes"),
+            ("rel_change", r"$\|f(\mathrm{shift}(x)) - f(x)\| \,/\, \|f(x)\|$", "how much the output changes"),
             ("unchanged_frac", "fraction of active outputs unchanged", "how many outputs stay exactly equal"),
         )
     ):
@@ -155,12 +170,15 @@ def plot(result: DemoResult, fig) -> None:
         for kind, label in names.items():
             ax.plot(range(len(pools)), result.series[kind][key], marker="o", label=label)
         ax.set_xticks(range(len(pools)), labels)
-        ax.set_xlabel("max-pool size after conv + ReLU (1-pixel shift)")
+        ax.set_xlabel("max-pool size after conv + ReLU")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0, top=1.05 if key == "unchanged_frac" else None)
         ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        if key == "rel_change":
+            ax.axhline(0, color="grey", linewidth=0.8)
+            ax.annotate("global: 0", (len(pools) - 1, 0), xytext=(-40, 8), textcoords="offset points", fontsize=8)
+        ax.legend(fontsize=9)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,25 @@ STACKS = {
     "3_layers_stride2": (3, 1, 2),
 }
 
+TAKEAWAY = {
+    "en": "Receptive field = 1 + sum of (k-1)·d·(earlier strides): measured equals the formula",
+    "zh": "感受野 = 1 + Σ(k-1)·d·(之前步幅之积)：实测与公式一致",
+}  # the plot's title
+PLOT_ZH = {
+    "measured vs formula": "实测与公式",
+    "measured": "实测",
+    "formula": "公式",
+    "receptive field (input pixels per side)": "感受野（每边输入像素数）",
+    "dilation": "空洞率",
+    "stride": "步幅",
+    "chosen: ": "所选：",
+    " layers": " 层",
+    " layer": " 层",
+    "input column (pixels)": "输入列（像素）",
+    "input row (pixels)": "输入行（像素）",
+    "0 drawn at": "0 画在",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "layers",
@@ -175,20 +194,24 @@ def plot(result: DemoResult, fig) -> None:
     positions = range(len(measured))
     bars.barh([p - 0.2 for p in positions], list(measured.values()), 0.4, label="measured")
     bars.barh([p + 0.2 for p in positions], list(expected.values()), 0.4, label="formula")
-    bars.set_yticks(list(positions), [labels[n] for n in measured], fontsize=8)
+    bars.set_yticks(list(positions), [labels[n] for n in measured], fontsize=9)
     bars.invert_yaxis()
     bars.set_xlabel("receptive field (input pixels per side)")
     bars.set_title("measured vs formula", fontsize=10)
     bars.set_xlim(0, 1.3 * max(expected.values()))
-    bars.legend(fontsize=8, loc="upper right")
+    for p, value in zip(positions, measured.values()):
+        bars.annotate(
+            f"{value:.0f}", (value, p - 0.2), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
+        )
+    bars.legend(fontsize=9, loc="lower right")
     for i, name in enumerate(("5_layers", "3_layers_dilation2")):
         ax = fig.add_subplot(grid[i + 1])
         values = np.asarray(result.series["gradient_maps"][name])
         image = ax.imshow(np.log10(np.maximum(values, 1e-6)), cmap="viridis", vmin=-6, vmax=0)
-        ax.set_title(f"|dy/dx|, {labels[name].replace(chr(10), ' ')}", fontsize=10)
+        ax.set_title(rf"$|\partial y/\partial x|$, {labels[name].replace(chr(10), ' ')}", fontsize=10)
         ax.set_xlabel("input column (pixels)")
         ax.set_ylabel("input row (pixels)")
-    fig.colorbar(image, ax=ax, fraction=0.046, label="log10(|grad| / max); 0 drawn at -6")
+    fig.colorbar(image, ax=ax, fraction=0.046, label=r"$\log_{10}(|\mathrm{grad}|/\max)$; 0 drawn at $-6$")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,22 @@ CLAIM = {
     "但在回馈一个错误词元之后，自由运行训练的模型恢复得多得多（暴露偏差）。",
 }
 
+TAKEAWAY = {
+    "en": "Teacher forcing learns faster, but the model trained free running recovers from its mistakes",
+    "zh": "强制教学学得更快，但自由运行训练的模型更能从错误中恢复",
+}  # the plot's title
+PLOT_ZH = {
+    "trained with teacher forcing": "强制教学训练",
+    "trained free running": "自由运行训练",
+    "wrong token fed back here": "在此回馈错误词元",
+    "Learning speed (test, generating)": "学习速度（测试，生成）",
+    "training step": "训练步数",
+    "tokens right when generating (%)": "生成时正确的词元（%）",
+    "Trained: wrong token fed back at": "训练后：错误词元回馈于",
+    "output position": "输出位置",
+    "tokens right at position": "位置上正确的词元",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 
 @dataclasses.dataclass
 class Config:
@@ -155,11 +171,12 @@ def plot(result: DemoResult, fig) -> None:
     left.set_xlabel("training step")
     left.set_ylabel("tokens right when generating (%)")
     right.set_title(f"Trained: wrong token fed back at t={s['wrong_at'] + 1}")
-    right.set_xlabel("output position t")
-    right.set_ylabel("tokens right at position t (%)")
+    right.set_xlabel(r"output position $t$")
+    right.set_ylabel(r"tokens right at position $t$ (%)")
+    left.axvline(100, color="grey", linestyle=":", linewidth=1)
     for ax in (left, right):
         ax.set_ylim(0, 105)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
         ax.grid(True, alpha=0.3)
 
 

@@ -31,6 +31,21 @@ CLAIM = {
 }
 
 
+TAKEAWAY = {
+    "en": "Truncated BPTT: no gradient reaches the steps before the cut; after it, nothing changes",
+    "zh": "截断 BPTT：截断之前的步得不到任何梯度；截断之后与完整 BPTT 相同",
+}  # the plot's title
+PLOT_ZH = {
+    "full BPTT": "完整 BPTT",
+    "truncated (detach after the cut)": "截断（在截断处 detach）",
+    "truncated: gradient exactly 0": "截断：梯度恰为 0",
+    "detach after step": "在此步之后 detach：",
+    "time step": "时间步",
+    "(loss on the last step)": "（损失在最后一步）",
+    "(log scale)": "（对数坐标）",
+    "Gradient reaching each hidden state": "到达每个隐状态的梯度",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 PARAMS = (
     Param(
         "cut",
@@ -128,10 +143,10 @@ def plot(result: DemoResult, fig) -> None:
     zeros = [t for t, g in zip(steps, s["truncated"]) if g == 0]
     ax.semilogy(zeros, [floor] * len(zeros), "x", color="C1", label="truncated: gradient exactly 0")
     ax.axvline(s["cut"] + 0.5, color="grey", linestyle=":", label=f"detach after step {s['cut']}")
-    ax.set_xlabel("time step t (loss on the last step)")
-    ax.set_ylabel("||dL/dh_t||  (log scale)")
+    ax.set_xlabel(r"time step $t$ (loss on the last step)")
+    ax.set_ylabel(r"$\|\partial L/\partial h_t\|$ (log scale)")
     ax.set_title("Gradient reaching each hidden state")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
 
 

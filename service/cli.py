@@ -65,7 +65,7 @@ def ask(question: str, lang: str, as_json: bool) -> None:
     result = answer_question(engine, question, lang=lang)
     demo = (result["answer"] or {}).get("demo")
     if demo:  # the API gives a URL; a terminal user gets the built plot's path
-        plot = result_dir(engine.data_dir, demo["name"]) / "plot.png"
+        plot = result_dir(engine.data_dir, demo["name"]) / ("plot.zh.png" if result["lang"] == "zh" else "plot.png")
         demo["plot_url"] = str(plot) if demo["result"] else None
         demo["source_url"] = str(Path(demos.__file__).resolve().parent / f"{demo['name']}.py")
     if as_json:
