@@ -2,8 +2,8 @@
 trains with clip-by-norm.
 
 Claim: on the adding problem (T = 50) with SGD + momentum, the unclipped run's gradient norm passes 1e4 and
-its loss turns NaN/inf within a few steps; the same run with torch.nn.utils.clip_grad_norm_(max_norm=1.0)
-reaches the last step with a finite loss lower than its initial loss.
+its loss turns NaN/inf within a few steps (both, as the check requires); the same run with
+torch.nn.utils.clip_grad_norm_(max_norm=1.0) reaches the last step with a finite loss lower than its initial loss.
 
     python -m gradlab.demos.clipping_exploding            # default run, 300 steps
     python -m gradlab.demos.clipping_exploding --quick    # 100 steps

@@ -2,7 +2,8 @@
 connections remove the gap.
 
 Claim: with the same 100 Adam steps on a fixed random teacher, a 30-layer plain BN+ReLU MLP ends with a
-training MSE at least 3x that of a 3-layer one (higher *training* error, so not overfitting), while the
+training MSE higher than a 3-layer one's (higher *training* error, so not overfitting; 0.24-0.48 vs
+0.030-0.055 over seeds 0-19, about 9x on seed 0; the ordering, not the factor, is what every seed shows), while the
 30-layer pre-activation residual net (x + W·ReLU(BN(x))) ends below the 3-layer net. At initialisation the
 30-layer plain net's first layer gets a *larger* gradient than its last one (BN makes it grow, see
 demos.batchnorm_both_sides): the gap is not vanishing gradients, as He et al. 2016 argue.
