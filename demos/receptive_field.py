@@ -204,7 +204,7 @@ def plot(result: DemoResult, fig) -> None:
             f"{value:.0f}", (value, p - 0.2), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
         )
     bars.legend(fontsize=9, loc="lower right")
-    for i, name in enumerate(("5_layers", "3_layers_dilation2")):
+    for i, name in enumerate(("chosen", "3_layers_dilation2")):
         ax = fig.add_subplot(grid[i + 1])
         values = np.asarray(result.series["gradient_maps"][name])
         image = ax.imshow(np.log10(np.maximum(values, 1e-6)), cmap="viridis", vmin=-6, vmax=0)

@@ -7,7 +7,8 @@ or free running (its own argmax fed back; no gradient flows through the argmax).
 
 Claim: after 100 steps the teacher-forced model generates > 90 % of test tokens right, the free-running one
 < 50 %. Fully trained, both generate ~100 % right; but when one wrong token is fed back at position 4, the
-teacher-forced model gets ~35-65 % of the later tokens right, the free-running-trained one ~85-90 %.
+teacher-forced model gets ~35-65 % of the later tokens right, the free-running-trained one ~85-90 %: a lead
+of more than 0.2 at the default size, 0.13-0.37 over seeds 0-19 in --quick (the check asks for 0.1).
 Measured caveat: with wide N(0, 1) embeddings instead of one-hot inputs both trainings converged within 100
 steps and neither model recovered (< 25 %): free running buys robustness only while it trains on its own
 mistakes.
@@ -32,10 +33,10 @@ NAME = "teacher_forcing"
 TITLE = {"en": "Teacher forcing vs free running", "zh": "强制教学（教师强制）与自由运行训练"}
 CLAIM = {
     "en": "Teacher forcing trains an autoregressive GRU much faster per step (after 100 steps > 90 % vs "
-    "< 50 % tokens right when generating), but the free-running-trained model recovers far more often "
-    "after one wrong token is fed back (exposure bias).",
+    "< 50 % tokens right when generating), but the free-running-trained model recovers more often "
+    "after one wrong token is fed back (by more than 10 points of later tokens right; exposure bias).",
     "zh": "强制教学让自回归 GRU 每步训练得快得多（100 步后生成时 >90% 的词元正确，自由运行训练 <50%），"
-    "但在回馈一个错误词元之后，自由运行训练的模型恢复得多得多（暴露偏差）。",
+    "但在回馈一个错误词元之后，自由运行训练的模型恢复得更好（之后正确的词元多出 10 个百分点以上；暴露偏差）。",
 }
 
 TAKEAWAY = {
