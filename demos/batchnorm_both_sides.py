@@ -37,6 +37,22 @@ CLAIM = {
     "初始化时第一层梯度是最后一层的 100 倍以上（BN 引起的梯度爆炸）。",
 }
 
+TAKEAWAY = {
+    "en": "Batch norm rescues a deep plain CNN but makes a deep ReLU MLP's gradient explode",
+    "zh": "批量规范化救活了深层普通 CNN，却让深层 ReLU MLP 的梯度爆炸",
+}  # the plot's title
+PLOT_ZH = {
+    "30-layer plain CNN: BN rescues": "30 层普通 CNN：BN 救活",
+    "50-layer plain ReLU MLP: BN explodes": "50 层普通 ReLU MLP：BN 引发爆炸",
+    "no BN": "无 BN",
+    "with BN": "有 BN",
+    "PyTorch default init": "PyTorch 默认初始化",
+    "Kaiming init": "Kaiming 初始化",
+    "layer": "层",
+    "(input side = 1)": "（输入端为 1）",
+    "(log scale)": "（对数坐标）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 
 @dataclasses.dataclass
 class Config:
@@ -125,9 +141,9 @@ def plot(result: DemoResult, fig) -> None:
             ax.semilogy(range(1, len(norms) + 1), norms, marker=".", markersize=3, label=labels[name])
         ax.axhline(1, color="grey", linestyle=":", linewidth=1)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("layer (input side = 1)")
-        ax.set_ylabel("||dL/dW_l|| / ||dL/dW_last||  (log scale)")
-        ax.legend(fontsize=8)
+        ax.set_xlabel(r"layer $l$ (input side = 1)")
+        ax.set_ylabel(r"$\|\partial L/\partial W_l\| \,/\, \|\partial L/\partial W_{\mathrm{last}}\|$ (log scale)")
+        ax.legend(fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
 
 

@@ -31,6 +31,23 @@ CLAIM = {
 }
 RUNS = (("unidirectional", False, 2), ("bidirectional", True, 2), ("unidirectional_past", False, -2))
 
+TAKEAWAY = {
+    "en": "Only a bidirectional RNN can use tokens that come later in the sequence",
+    "zh": "只有双向 RNN 能利用序列中后面的词元",
+}  # the plot's title
+PLOT_ZH = {
+    "unidirectional": "单向",
+    "bidirectional": "双向",
+    "label t+2": "标签 t+2",
+    "label t-2": "标签 t-2",
+    "chance": "随机猜测",
+    "Training loss": "训练损失",
+    "training step": "训练步数",
+    "cross-entropy (nats, log scale)": "交叉熵（奈特，对数坐标）",
+    "Test accuracy": "测试准确率",
+    "accuracy (%)": "准确率（%）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
 
 @dataclasses.dataclass
 class Config:
@@ -138,17 +155,19 @@ def plot(result: DemoResult, fig) -> None:
     ax.set_title("Training loss")
     ax.set_xlabel("training step")
     ax.set_ylabel("cross-entropy (nats, log scale)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
     ax = fig.add_subplot(1, 2, 2)
     names = list(s["accuracy"])
     ax.bar(range(len(names)), [100 * s["accuracy"][n] for n in names], color=["C0", "C1", "C2"])
     ax.axhline(100 * s["chance_accuracy"], color="grey", linestyle=":", label="chance")
-    ax.set_xticks(range(len(names)), [labels[n].replace(", ", "\n") for n in names], fontsize=8)
+    ax.set_xticks(range(len(names)), [labels[n].replace(", ", "\n") for n in names], fontsize=9)
+    for i, name in enumerate(names):
+        ax.annotate(f"{100 * s['accuracy'][name]:.0f} %", (i, 100 * s["accuracy"][name]), ha="center", va="bottom")
     ax.set_title("Test accuracy")
     ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=8)
+    ax.set_ylim(0, 110)
+    ax.legend(fontsize=9)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "bn_vs_ln"
@@ -36,6 +36,46 @@ CLAIM = {
     "层规范化（LN）的输出完全不变。",
 }
 BATCHES = ("same_distribution", "shifted")  # the other samples: N(0, 1) again, or N(shift, 1)
+
+
+TAKEAWAY = {
+    "en": "Batch norm's output for one sample depends on the batch; layer norm's does not",
+    "zh": "批量规范化对同一样本的输出取决于批量；层规范化不会",
+}  # the plot's title
+PLOT_ZH = {
+    "BatchNorm1d, training mode": "BatchNorm1d，训练模式",
+    "LayerNorm (all coincide)": "LayerNorm（三条重合）",
+    "in batch A": "在批量 A 中",
+    "in batch B (same distribution)": "在批量 B 中（同分布）",
+    "in batch C (the others shifted)": "在批量 C 中（其他样本平移）",
+    "feature index of the same sample": "同一样本的特征序号",
+    "normalised output (no units)": "规范化后的输出（无单位）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "shift",
+        {"en": "mean of the other samples", "zh": "其他样本的均值偏移"},
+        "float",
+        3.0,
+        min=0.0,
+        max=10.0,
+        hint={
+            "en": "batch norm's output for the same sample moves with the batch",
+            "zh": "批量规范化对同一样本的输出随批量而变",
+        },
+    ),
+    Param(
+        "num_features",
+        {"en": "features per sample", "zh": "每个样本的特征数"},
+        "int",
+        16,
+        min=2,
+        max=256,
+        log=True,
+        hint={"en": "layer norm uses only the sample's own features", "zh": "层规范化只用该样本自己的特征"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -110,7 +150,7 @@ def plot(result: DemoResult, fig) -> None:
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("feature index of the same sample")
         ax.set_ylabel("normalised output (no units)")
-        ax.legend(fontsize=7, loc="upper center")
+        ax.legend(fontsize=9, loc="upper center")
         ax.grid(True, alpha=0.3)
 
 

@@ -17,7 +17,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "clip_norm_vs_value"
@@ -29,6 +29,50 @@ CLAIM = {
     "（g = [100, 1, 0.01]，阈值 1：余弦相似度约 0.71）。",
 }
 FRACTIONS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)  # value thresholds, as a fraction of max |g_i|
+
+
+TAKEAWAY = {
+    "en": "Clipping by norm keeps the gradient's direction; clipping by value bends it",
+    "zh": "按范数裁剪保持梯度方向；按值裁剪会改变方向",
+}  # the plot's title
+PLOT_ZH = {
+    "original g": "原始 g",
+    "clip by norm": "按范数裁剪",
+    "clip by value": "按值裁剪",
+    "by norm": "按范数",
+    "by value": "按值",
+    "threshold": "阈值",
+    "fraction of": "占",
+    "gradient component": "梯度分量",
+    "component value (log scale)": "分量值（对数坐标）",
+    "Exploding RNN gradient": "爆炸的 RNN 梯度",
+    " or of ": " 或 ",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "threshold",
+        {"en": "clipping threshold for the hand-made gradient", "zh": "手工梯度的裁剪阈值"},
+        "float",
+        1.0,
+        min=0.01,
+        max=100.0,
+        log=True,
+        hint={
+            "en": "by value bends the direction once the threshold is below the largest entry",
+            "zh": "阈值小于最大分量时，按值裁剪会改变方向",
+        },
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length of the RNN", "zh": "RNN 的序列长度"},
+        "int",
+        50,
+        min=10,
+        max=100,
+        hint={"en": "longer sequences make the RNN gradient explode more", "zh": "序列越长，RNN 的梯度爆炸越严重"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -150,14 +194,24 @@ def plot(result: DemoResult, fig) -> None:
     ax.set_title(f"g = [{components}], threshold {s['threshold']:g}")
     ax.set_xlabel("gradient component")
     ax.set_ylabel("component value (log scale)")
-    ax.legend(fontsize=8)
+    ax.axhline(s["threshold"], color="grey", linestyle=":", linewidth=1, label="threshold")
+    ax.legend(fontsize=9)
     ax = fig.add_subplot(1, 2, 2)
-    ax.semilogx(s["fractions"], s["rnn_cosine_by_norm"], "o-", label="clip by norm (threshold x ||g||)")
-    ax.semilogx(s["fractions"], s["rnn_cosine_by_value"], "s-", label="clip by value (threshold x max|g_i|)")
-    ax.set_title("Exploding RNN gradient (W_hh = 1.1*I)")
-    ax.set_xlabel("threshold (fraction of ||g|| or of max |g_i|)")
-    ax.set_ylabel("cosine(clipped g, original g)")
-    ax.legend(fontsize=8)
+    ax.semilogx(s["fractions"], s["rnn_cosine_by_norm"], "o-", label=r"by norm (threshold $\times \|g\|$)")
+    ax.semilogx(s["fractions"], s["rnn_cosine_by_value"], "s-", label=r"by value (threshold $\times \max|g_i|$)")
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
+    at = s["fractions"].index(0.01)
+    ax.annotate(
+        f"{s['rnn_cosine_by_value'][at]:.2f}",
+        (0.01, s["rnn_cosine_by_value"][at]),
+        xytext=(6, -4),
+        textcoords="offset points",
+        fontsize=8,
+    )
+    ax.set_title(r"Exploding RNN gradient ($W_{hh} = 1.1 I$)")
+    ax.set_xlabel(r"threshold (fraction of $\|g\|$ or of $\max|g_i|$)")
+    ax.set_ylabel(r"$\cos(\mathrm{clipped}\ g,\ g)$")
+    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
 
 

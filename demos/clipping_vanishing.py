@@ -1,8 +1,9 @@
 """Clipping does not fix vanishing gradients: a clipped tanh RNN stays at the trivial MSE on the adding
 problem while a clipped GRU solves it.
 
-Claim: on the adding problem (T = 50), with clip_grad_norm_(max_norm=1.0) on both, a tanh RNN ends within
-20% of the trivial MSE 1/6 while a GRU ends below 0.05. Clipping multiplies the whole gradient by one
+Claim: on the adding problem (T = 50), with clip_grad_norm_(max_norm=1.0) on both, a tanh RNN ends no better
+than 80 % of the MSE 1/6 of always predicting the mean (it learns nothing: 0.155-0.22 over seeds 0-19 in
+--quick, sometimes above 1/6) while a GRU ends below 0.05. Clipping multiplies the whole gradient by one
 factor min(1, θ/||g||), so the ratio between the gradient shares of the first and the last time step is
 exactly what it was before clipping.
 
@@ -18,7 +19,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 from .clipping_exploding import TRIVIAL_MSE, adding_problem
 
@@ -31,6 +32,51 @@ CLAIM = {
     "zh": "即使做了梯度裁剪，tanh 循环神经网络在加法问题（T = 50）上仍停在平凡解的 MSE 1/6，而 GRU 降到 "
     "0.05 以下：梯度裁剪只把整个梯度乘以同一个系数，已经梯度消失的长程部分依旧消失。",
 }
+
+
+TAKEAWAY = {
+    "en": "Clipping rescales the whole gradient: the tanh RNN still learns nothing, the GRU learns",
+    "zh": "裁剪只整体缩放梯度：tanh RNN 仍然学不到东西，GRU 能学会",
+}  # the plot's title
+PLOT_ZH = {
+    "tanh RNN, clipped": "tanh RNN，已裁剪",
+    "GRU, clipped": "GRU，已裁剪",
+    "predict the mean: 1/6": "预测均值：1/6",
+    "Adding problem (T = 50): training loss": "加法问题（T = 50）：训练损失",
+    "training step": "训练步数",
+    "before clipping": "裁剪前",
+    "after clipping": "裁剪后",
+    "tanh RNN at init: gradient by time step": "初始化时的 tanh RNN：各时间步的梯度",
+    "time step": "时间步",
+    "(loss at": "（损失在",
+    "share of": "分量",
+    "step ": "第 ",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "max_norm",
+        {"en": "clipping threshold (max norm)", "zh": "裁剪阈值（最大范数）"},
+        "float",
+        1.0,
+        min=0.1,
+        max=100.0,
+        log=True,
+        hint={
+            "en": "no threshold rescues the tanh RNN: clipping only shrinks",
+            "zh": "任何阈值都救不了 tanh RNN：裁剪只会缩小梯度",
+        },
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length T", "zh": "序列长度 T"},
+        "int",
+        50,
+        min=10,
+        max=100,
+        hint={"en": "short sequences let even the tanh RNN learn", "zh": "序列很短时，tanh RNN 也能学会"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -119,7 +165,8 @@ def run(config: Config) -> DemoResult:
         "rnn_tanh_grad_ratio_first_to_last_step_unclipped": ratio["unclipped"],
         "rnn_tanh_grad_ratio_first_to_last_step_clipped": ratio["clipped"],
     }
-    held = abs(mses["rnn_tanh"] - TRIVIAL_MSE) <= 0.2 * TRIVIAL_MSE and mses["gru"] < 0.05
+    # one-sided: "learns nothing" means no better than 80 % of the trivial MSE (ending above 1/6 is no better)
+    held = mses["rnn_tanh"] >= 0.8 * TRIVIAL_MSE and mses["gru"] < 0.05
     held = held and shares["factor"][0] < 1 and abs(ratio["clipped"] / ratio["unclipped"] - 1) < 1e-9
     table = [
         {
@@ -148,7 +195,7 @@ def plot(result: DemoResult, fig) -> None:
     loss_ax, share_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for kind, label in (("rnn_tanh", "tanh RNN, clipped"), ("gru", "GRU, clipped")):
         loss_ax.semilogy(result.series["loss"][kind], label=label, linewidth=1)
-    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="trivial MSE 1/6")
+    loss_ax.axhline(result.series["trivial_mse"], color="grey", linestyle=":", label="predict the mean: 1/6")
     loss_ax.axhline(result.series["gru_target"], color="black", linestyle="--", linewidth=1, label="MSE 0.05")
     loss_ax.set(title="Adding problem (T = 50): training loss", xlabel="training step", ylabel="MSE (log)")
     shares = result.series["step_shares"]
@@ -157,11 +204,11 @@ def plot(result: DemoResult, fig) -> None:
     share_ax.semilogy(steps, shares["clipped"], "--", label=f"after clipping (x{shares['factor'][0]:.2f})")
     share_ax.set(
         title="tanh RNN at init: gradient by time step",
-        xlabel="time step t (loss at t = T)",
-        ylabel="norm of step t's share of dL/dW_ih (log)",
+        xlabel=r"time step $t$ (loss at $t = T$)",
+        ylabel=r"$\|\partial L/\partial W_{ih}\|$ from step $t$ (log)",
     )
     for ax in (loss_ax, share_ax):
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
 
 

@@ -2,10 +2,12 @@
 same size needs several times more.
 
 Claim: on "does the motif 1-2-3 occur anywhere in these 64 tokens?", a Conv1d (width 3) + max-over-time
-classifier reaches >= 95 % test accuracy within 60 Adam steps, while a GRU with about the same number of
-parameters, trained on the same batches, is still far behind at 60 steps. The GRU can learn the task too,
-only later (93-100 % by step 130 for seeds 0-5; other initialisations took longer). Forward time over 500
-tokens is measured and reported, not asserted (the conv is parallel over time, the GRU sequential).
+classifier leads a GRU with about the same number of parameters, trained on the same batches, by at least
+20 points of test accuracy after 60 Adam steps (0.23 or more on every seed 0-19). The CNN is at >= 95 % by
+then on most seeds (17 of 20; 75-81 % on the other three), the GRU at 50-65 %. The GRU can learn the task
+too, only later and not on every seed within the run (98 % by step 130 on seed 0, 53-100 % over seeds 0-19,
+below 80 % on 5 of them). Forward time over 500 tokens is measured and reported, not asserted (the conv is
+parallel over time, the GRU sequential).
 
     python -m gradlab.demos.cnn_vs_rnn_sequences            # default run, ~5 s of compute
     python -m gradlab.demos.cnn_vs_rnn_sequences --quick    # only the first 60 steps, ~2 s
@@ -28,13 +30,29 @@ from ._harness import main as harness_main
 NAME = "cnn_vs_rnn_sequences"
 TITLE = {"en": "1D CNN vs RNN: finding a motif in a sequence", "zh": "一维卷积与循环神经网络：在序列中找模式"}
 CLAIM = {
-    "en": "A Conv1d + max-over-time classifier learns to detect a 3-token motif anywhere in a sequence to "
-    ">= 95 % accuracy within 60 steps, while a same-size GRU trained on the same batches is still far "
-    "behind.",
-    "zh": "一维卷积加时间维最大汇聚的分类器在 60 步内就能以 95% 以上的准确率检测序列中任意位置的 3 词元模式，"
-    "而参数量相同、训练数据相同的门控循环单元（GRU）此时仍远远落后。",
+    "en": "A Conv1d + max-over-time classifier learns to detect a 3-token motif anywhere in a sequence far "
+    "sooner than a same-size GRU trained on the same batches: after 60 steps it leads by at least 20 points "
+    "(>= 95 % on most seeds, while the GRU is near chance).",
+    "zh": "一维卷积加时间维最大汇聚的分类器学会检测序列中任意位置的 3 词元模式，比参数量相同、训练数据相同的"
+    "门控循环单元（GRU）快得多：60 步后准确率领先至少 20 个百分点"
+    "（多数随机种子下达到 95% 以上，而 GRU 接近随机猜测）。",
 }
 MOTIF = (1, 2, 3)
+
+TAKEAWAY = {
+    "en": "A 1D CNN finds a motif anywhere in a sequence far sooner than a same-size GRU",
+    "zh": "一维卷积网络比同样大小的 GRU 更快学会在序列任意位置找到模式",
+}  # the plot's title
+PLOT_ZH = {
+    "Conv1d + max over time": "Conv1d + 时间维最大汇聚",
+    "GRU (same parameter count)": "GRU（参数量相同）",
+    "training step (Adam, batch of 64 sequences)": "训练步数（Adam，每批 64 条序列）",
+    "test accuracy (%)": "测试准确率（%）",
+    "detecting a 3-token motif in 64 tokens": "在 64 个词元中检测 3 词元模式",
+    "sequence length (tokens)": "序列长度（词元）",
+    "forward time, 32 sequences (ms, median)": "前向耗时，32 条序列（毫秒，中位数）",
+    "measured forward time": "实测前向耗时",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
 
 
 @dataclasses.dataclass
@@ -150,9 +168,9 @@ def run(config: Config) -> DemoResult:
         }
         for n in curves
     ]
-    held = m[f"cnn_acc_at_step{budget}"] >= 0.95 and m[f"gru_acc_at_step{budget}"] <= 0.8
+    held = m[f"cnn_acc_at_step{budget}"] >= m[f"gru_acc_at_step{budget}"] + 0.2  # the CNN's lead at the budget
     headline = (
-        f"After {budget} steps: Conv1d+max {m[f'cnn_acc_at_step{budget}']:.1%} vs GRU "
+        f"Seed {config.seed}, after {budget} steps: Conv1d+max {m[f'cnn_acc_at_step{budget}']:.1%} vs GRU "
         f"{m[f'gru_acc_at_step{budget}']:.1%} test accuracy (after {steps}: {curves['cnn'][-1]:.1%} vs "
         f"{curves['gru'][-1]:.1%}); forward over 500 tokens {m['cnn_forward_ms_len500']:.2f} vs "
         f"{m['gru_forward_ms_len500']:.2f} ms (measured, {m['forward_time_ratio_gru_to_cnn']:.0f}x)"
@@ -184,8 +202,12 @@ def plot(result: DemoResult, fig) -> None:
     right.minorticks_off()
     right.grid(True, alpha=0.3)
     left.set_ylim(35, 103)
-    left.legend(fontsize=8, loc="lower right")
-    right.legend(fontsize=8)
+    budget = s["steps"].index(s["budget_steps"])
+    for name in labels:  # the two accuracies the claim compares
+        value = 100 * s["accuracy"][name][budget]
+        left.annotate(f"{value:.0f} %", (s["budget_steps"], value), xytext=(5, -12), textcoords="offset points")
+    left.legend(fontsize=9, loc="lower right")
+    right.legend(fontsize=9)
 
 
 def main(argv: list[str] | None = None) -> int:

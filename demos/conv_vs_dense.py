@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "conv_vs_dense"
@@ -31,6 +31,49 @@ CLAIM = {
     "zh": "Conv2d(1, 32, 3) 只有 320 个参数，同样输入输出形状的全连接层有 16,981,120 个；卷积相当于一个稀疏且"
     "权重共享的全连接矩阵（局部性、权重共享），并且与平移可交换（误差为 0），全连接层则不然。",
 }
+
+
+TAKEAWAY = {
+    "en": "A convolution is a sparse, weight-shared, shift-commuting dense layer",
+    "zh": "卷积是稀疏、权重共享、与平移可交换的全连接层",
+}  # the plot's title
+PLOT_ZH = {
+    "conv\nparameters": "卷积\n参数量",
+    "dense\nparameters": "全连接\n参数量",
+    "conv matrix\nnon-zeros": "卷积矩阵\n非零元",
+    "conv matrix\ndistinct values": "卷积矩阵\n不同取值",
+    "count (log scale)": "个数（对数坐标）",
+    ": conv vs dense": "：卷积与全连接",
+    "conv,\ncircular pad": "卷积，\n循环填充",
+    "conv, no pad\n(interior)": "卷积，无填充\n（内部）",
+    "dense": "全连接",
+    "shift error": "平移误差",
+    "does the layer commute with a shift?": "该层与平移可交换吗？",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "kernel_size",
+        {"en": "kernel size", "zh": "卷积核大小"},
+        "int",
+        3,
+        min=1,
+        max=9,
+        hint={
+            "en": "the dense layer's parameter count barely moves; the conv's grows as k²",
+            "zh": "全连接层参数量几乎不变；卷积层按 k² 增长",
+        },
+    ),
+    Param(
+        "num_channels",
+        {"en": "output channels", "zh": "输出通道数"},
+        "int",
+        32,
+        min=1,
+        max=32,
+        hint={"en": "both layers grow linearly with the channels", "zh": "两种层的参数量都随通道数线性增长"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -142,7 +185,7 @@ def plot(result: DemoResult, fig) -> None:
     }
     left = fig.add_subplot(1, 2, 1)
     left.bar(range(len(params)), list(params.values()), color=["C0", "C1", "C2", "C2"])
-    left.set_xticks(range(len(params)), [names[name] for name in params], fontsize=7)
+    left.set_xticks(range(len(params)), [names[name] for name in params], fontsize=8)
     for i, value in enumerate(params.values()):
         left.annotate(f"{value:,.0f}", (i, value), ha="center", va="bottom", fontsize=8)
     left.set_yscale("log")
@@ -158,7 +201,7 @@ def plot(result: DemoResult, fig) -> None:
     right = fig.add_subplot(1, 2, 2)
     right.bar(range(len(errors)), list(errors.values()), color=["C0", "C0", "C1"])
     right.set_xticks(range(len(errors)), [labels[name] for name in errors], fontsize=8)
-    right.set_ylabel("relative shift error: max|f(Sx) - S f(x)| / max|f(x)|", fontsize=9)
+    right.set_ylabel(r"shift error $\max|f(Sx) - Sf(x)| \,/\, \max|f(x)|$", fontsize=9)
     right.set_title("does the layer commute with a shift?")
     for i, value in enumerate(errors.values()):
         right.annotate(f"{value:.2g}", (i, value), ha="center", va="bottom")

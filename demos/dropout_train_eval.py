@@ -33,6 +33,19 @@ CLAIM = {
     "zh": "反向 dropout 保持激活的均值：p = 0.1、0.5、0.8 时，训练模式的均值与评估模式的均值相差不到 2 %；"
     "评估模式的输出是确定的，训练模式不是；Dropout2d 整通道置零。",
 }
+TAKEAWAY = {
+    "en": "Inverted dropout keeps the mean: train-mode mean / eval-mode mean stays at 1 for every p",
+    "zh": "反向暂退保持均值：任意 p 下训练模式均值 / 评估模式均值都约为 1",
+}  # the plot's title
+PLOT_ZH = {
+    "nn.Dropout keeps the mean": "nn.Dropout 保持均值",
+    "pixel index in the 8x8 map": "8x8 特征图中的像素序号",
+    "ratio / fraction (no units)": "比值 / 比例（无单位）",
+    "train mean / eval mean": "训练均值 / 评估均值",
+    "channel of sample 0": "样本 0 的通道",
+    "fraction zeroed": "置零比例",
+    "white = kept": "白色 = 保留",
+}
 PROBS = {"p10": 0.1, "p50": 0.5, "p80": 0.8}
 
 

@@ -32,6 +32,17 @@ CLAIM = {
     "双向 LSTM 反向那一路的最终状态在 output[0]，不在 output[-1]；"
     "打包的变长序列中，短序列的 output[:, -1] 是零填充，而 h_n 是它真实最后一步的状态。",
 }
+TAKEAWAY = {
+    "en": "output[-1] is h_n only for a unidirectional LSTM on unpadded sequences",
+    "zh": "只有单向 LSTM 且序列未填充时，output[-1] 才等于 h_n",
+}  # the plot's title
+PLOT_ZH = {
+    "Bidirectional: backward half of output[t] vs h_n[-1]": "双向：output[t] 的反向一半与 h_n[-1]",
+    "Packed, length ": "打包序列，长度 ",
+    "time step t (0 = first token)": "时间步 t（0 = 第一个词元）",
+    "time step t": "时间步 t",
+    "padding": "填充",
+}
 TOL = 1e-6  # "equal" means equal up to float32 rounding
 
 

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "lstm_vs_gru_cost"
@@ -33,6 +33,50 @@ CLAIM = {
 }
 KINDS = ("lstm", "gru", "rnn")
 LAYERS = {"lstm": (nn.LSTM, nn.LSTMCell), "gru": (nn.GRU, nn.GRUCell), "rnn": (nn.RNN, nn.RNNCell)}
+
+
+TAKEAWAY = {
+    "en": "Parameters and FLOPs go 4 : 3 : 1 (LSTM : GRU : RNN); wall time need not",
+    "zh": "参数量和浮点运算量为 4 : 3 : 1（LSTM : GRU : RNN）；实际耗时未必如此",
+}  # the plot's title
+PLOT_ZH = {
+    "parameters": "参数量",
+    "matmul FLOPs": "矩阵乘法 FLOPs",
+    "median wall time": "耗时中位数",
+    "relative to the RNN (RNN = 1)": "相对 RNN（RNN = 1）",
+    "cost relative to a tanh RNN": "相对 tanh RNN 的开销",
+    "forward + backward time per pass (ms)": "每次前向 + 反向耗时（毫秒）",
+    "measured wall time (all repeats)": "实测耗时（全部重复）",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "num_hiddens",
+        {"en": "hidden units", "zh": "隐藏单元数"},
+        "int",
+        64,
+        min=8,
+        max=256,
+        log=True,
+        hint={
+            "en": "the 4 : 3 : 1 ratios hold at every size; the times need not",
+            "zh": "4 : 3 : 1 的比例在任何规模都成立；耗时未必",
+        },
+    ),
+    Param(
+        "num_inputs",
+        {"en": "input features", "zh": "输入特征数"},
+        "int",
+        32,
+        min=8,
+        max=256,
+        log=True,
+        hint={
+            "en": "parameters per gate: (inputs + hiddens + 2) x hiddens",
+            "zh": "每个门的参数量：(输入 + 隐藏 + 2) × 隐藏",
+        },
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -140,7 +184,8 @@ def plot(result: DemoResult, fig) -> None:
     left.set_xticks(range(len(kinds)), [k.upper() for k in kinds])
     left.set_ylabel("relative to the RNN (RNN = 1)")
     left.set_title("cost relative to a tanh RNN")
-    left.legend(fontsize=8)
+    left.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
+    left.legend(fontsize=9)
     right = fig.add_subplot(1, 2, 2)
     right.boxplot([s["ms_samples"][k] for k in kinds])
     right.set_xticks(range(1, len(kinds) + 1), [k.upper() for k in kinds])

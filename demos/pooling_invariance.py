@@ -7,6 +7,7 @@ moves the pooled map by one cell: equivariance, not invariance.
 
     python -m gradlab.demos.pooling_invariance            # default run, well under 1 s of compute
     python -m gradlab.demos.pooling_invariance --quick    # the same, fewer images
+    python -m gradlab.demos.pooling_invariance --shift 2 --pool-size 4   # other shifts, another pool singled out
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "pooling_invariance"
@@ -31,6 +32,43 @@ CLAIM = {
     "保持不变，只有全局汇聚才完全不变。",
 }
 IMAGES = ("smooth", "noise")
+TAKEAWAY = {
+    "en": "Max-pooling absorbs a shift only partly; only global pooling removes it",
+    "zh": "最大汇聚只部分吸收平移；只有全局汇聚能完全消除",
+}  # the plot's title
+PLOT_ZH = {
+    "smooth images (blurred noise)": "平滑图像（模糊后的噪声）",
+    "white-noise images": "白噪声图像",
+    "how much the output changes": "输出变化多少",
+    "how many outputs stay exactly equal": "多少输出保持完全不变",
+    "fraction of active outputs unchanged": "激活输出中不变的比例",
+    "max-pool size after conv + ReLU": "卷积 + ReLU 之后的最大汇聚窗口",
+    "none": "无",
+    "global": "全局",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "pool_size",
+        {"en": "pool size singled out", "zh": "重点查看的汇聚窗口"},
+        "choice",
+        2,
+        choices=(2, 4, 8),
+        hint={
+            "en": "a shift by the pool's own size only moves the pooled map by one cell",
+            "zh": "平移恰为窗口大小时，汇聚后的特征图只整体移动一格",
+        },
+    ),
+    Param(
+        "shift",
+        {"en": "shift (pixels)", "zh": "平移（像素）"},
+        "int",
+        1,
+        min=1,
+        max=8,
+        hint={"en": "the pool absorbs shifts smaller than itself only partly", "zh": "小于窗口的平移只被部分吸收"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -43,6 +81,8 @@ class Config:
     batch_size: int = 64  # images per kind (16 with --quick)
     blur_sigma: float = 1.0  # Gaussian blur (pixels) that turns white noise into smooth, image-like inputs
     pool_sizes: tuple[int, ...] = (1, 2, 4, 8, 32)  # 1 = no pooling, 32 = global max pooling
+    pool_size: int = 2  # the pool whose unchanged fraction and equivariance the claim checks
+    shift: int = 1  # pixels the input is shifted (circularly) in the sweep over pool sizes
 
 
 def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -55,9 +95,9 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="circular"), kernel.view(1, 1, -1, 1))
 
 
-def shift_change(features, x: torch.Tensor) -> tuple[float, float]:
-    """Return (||f(x') - f(x)|| / ||f(x)||, fraction of active outputs unchanged), x' = x shifted 1 pixel."""
-    a, b = features(x), features(torch.roll(x, 1, dims=-1))
+def shift_change(features, x: torch.Tensor, shift: int) -> tuple[float, float]:
+    """Return (||f(x') - f(x)|| / ||f(x)||, fraction of active outputs unchanged), x' = x shifted circularly."""
+    a, b = features(x), features(torch.roll(x, shift, dims=-1))
     active = (a > 0) | (b > 0)  # ReLU zeros on both sides would count as "unchanged" without saying anything
     unchanged = (a - b).abs() <= 1e-5 * a.abs().max()
     return ((a - b).norm() / a.norm()).item(), ((unchanged & active).sum() / active.sum()).item()
@@ -75,7 +115,9 @@ def run(config: Config) -> DemoResult:
         for pool in config.pool_sizes:
             row = {"pool": "none" if pool == 1 else f"{pool}x{pool}"}
             for kind in IMAGES:
-                change, kept = shift_change(lambda t, p=pool: F.max_pool2d(F.relu(conv(t)), p), images[kind])
+                change, kept = shift_change(
+                    lambda t, p=pool: F.max_pool2d(F.relu(conv(t)), p), images[kind], config.shift
+                )
                 label = {1: "no_pool", config.image_size: "global_pool"}.get(pool, f"pool{pool}")
                 metrics[f"rel_change_{label}_{kind}"] = change
                 metrics[f"unchanged_frac_{label}_{kind}"] = kept
@@ -83,10 +125,11 @@ def run(config: Config) -> DemoResult:
                 series[kind]["unchanged_frac"].append(kept)
                 row |= {f"rel_change_{kind}": change, f"unchanged_frac_{kind}": kept}
             table.append(row)
-        pooled = F.max_pool2d(F.relu(conv(images["smooth"])), 2)
-        shifted = F.max_pool2d(F.relu(conv(torch.roll(images["smooth"], 2, dims=-1))), 2)
-        error = (shifted - torch.roll(pooled, 1, dims=-1)).abs().max()  # 2-pixel shift = 1 pooled cell
-        metrics["shift2_equivariance_error_pool2"] = error.item()
+        p = config.pool_size
+        pooled = F.max_pool2d(F.relu(conv(images["smooth"])), p)
+        shifted = F.max_pool2d(F.relu(conv(torch.roll(images["smooth"], p, dims=-1))), p)
+        error = (shifted - torch.roll(pooled, 1, dims=-1)).abs().max()  # a shift by p = 1 pooled cell
+        metrics["shift_by_pool_equivariance_error"] = error.item()
     series["pool_sizes"] = list(config.pool_sizes)
     held = (
         all(
@@ -94,19 +137,21 @@ def run(config: Config) -> DemoResult:
             and metrics[f"rel_change_pool4_{kind}"] < 0.9 * metrics[f"rel_change_pool2_{kind}"]
             and metrics[f"rel_change_pool8_{kind}"] < 0.9 * metrics[f"rel_change_pool4_{kind}"]
             and metrics[f"rel_change_global_pool_{kind}"] < 1e-6
-            and 0.05 < metrics[f"unchanged_frac_pool2_{kind}"] < 0.6
+            and 0.05 < metrics[f"unchanged_frac_pool{config.pool_size}_{kind}"] < 0.6
             for kind in IMAGES
         )
-        and metrics["shift2_equivariance_error_pool2"] < 1e-6
+        and metrics["shift_by_pool_equivariance_error"] < 1e-6
     )
     m = metrics
     headline = (
-        f"1-pixel shift, smooth images: relative change {m['rel_change_no_pool_smooth']:.2f} with no pool, "
+        f"{config.shift}-pixel shift, smooth images: relative change {m['rel_change_no_pool_smooth']:.2f} "
+        "with no pool, "
         f"{m['rel_change_pool2_smooth']:.2f} with 2x2, {m['rel_change_pool4_smooth']:.2f} with 4x4, "
         f"{m['rel_change_global_pool_smooth']:.0f} with global pooling; 2x2 keeps "
         f"{100 * m['unchanged_frac_pool2_smooth']:.0f} % of active outputs unchanged "
-        f"({100 * m['unchanged_frac_pool2_noise']:.0f} % on white noise); a 2-pixel shift moves the "
-        f"2x2-pooled map by one cell (error {m['shift2_equivariance_error_pool2']:.0e})"
+        f"({100 * m['unchanged_frac_pool2_noise']:.0f} % on white noise); a {config.pool_size}-pixel shift "
+        f"moves the {config.pool_size}x{config.pool_size}-pooled map by one cell "
+        f"(error {m['shift_by_pool_equivariance_error']:.0e})"
     )
     return DemoResult(metrics=metrics, table=table, claim_held=held, headline=headline, series=series)
 
@@ -117,7 +162,7 @@ def plot(result: DemoResult, fig) -> None:
     names = {"smooth": "smooth images (blurred noise)", "noise": "white-noise images"}
     for i, (key, ylabel, title) in enumerate(
         (
-            ("rel_change", "||f(shifted x) - f(x)|| / ||f(x)||", "how much the output changes"),
+            ("rel_change", r"$\|f(\mathrm{shift}(x)) - f(x)\| \,/\, \|f(x)\|$", "how much the output changes"),
             ("unchanged_frac", "fraction of active outputs unchanged", "how many outputs stay exactly equal"),
         )
     ):
@@ -125,12 +170,15 @@ def plot(result: DemoResult, fig) -> None:
         for kind, label in names.items():
             ax.plot(range(len(pools)), result.series[kind][key], marker="o", label=label)
         ax.set_xticks(range(len(pools)), labels)
-        ax.set_xlabel("max-pool size after conv + ReLU (1-pixel shift)")
+        ax.set_xlabel("max-pool size after conv + ReLU")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0, top=1.05 if key == "unchanged_frac" else None)
         ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        if key == "rel_change":
+            ax.axhline(0, color="grey", linewidth=0.8)
+            ax.annotate("global: 0", (len(pools) - 1, 0), xytext=(-40, 8), textcoords="offset points", fontsize=8)
+        ax.legend(fontsize=9)
 
 
 def main(argv: list[str] | None = None) -> int:

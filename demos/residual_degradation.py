@@ -2,7 +2,8 @@
 connections remove the gap.
 
 Claim: with the same 100 Adam steps on a fixed random teacher, a 30-layer plain BN+ReLU MLP ends with a
-training MSE at least 3x that of a 3-layer one (higher *training* error, so not overfitting), while the
+training MSE higher than a 3-layer one's (higher *training* error, so not overfitting; 0.24-0.48 vs
+0.030-0.055 over seeds 0-19, about 9x on seed 0; the ordering, not the factor, is what every seed shows), while the
 30-layer pre-activation residual net (x + W·ReLU(BN(x))) ends below the 3-layer net. At initialisation the
 30-layer plain net's first layer gets a *larger* gradient than its last one (BN makes it grow, see
 demos.batchnorm_both_sides): the gap is not vanishing gradients, as He et al. 2016 argue.
@@ -34,6 +35,19 @@ CLAIM = {
     "加上残差连接后，30 层网络训练得最好。",
 }
 NETS = {"plain_3": (3, False), "plain_30": (30, False), "residual_30": (30, True)}
+
+TAKEAWAY = {
+    "en": "Degradation: 30 plain layers train worse than 3; residual connections fix it",
+    "zh": "退化问题：30 层普通网络训练得比 3 层差；残差连接解决了它",
+}  # the plot's title
+PLOT_ZH = {
+    "plain, 3 layers": "普通，3 层",
+    "plain, 30 layers": "普通，30 层",
+    "residual (pre-activation), 30 layers": "残差（预激活），30 层",
+    "Adam step": "Adam 步数",
+    "training MSE (log scale; predicting the mean = 1)": "训练 MSE（对数坐标；预测均值 = 1）",
+    "BN+ReLU MLPs fitting a fixed random teacher": "拟合固定随机教师网络的 BN+ReLU MLP",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
 
 
 @dataclasses.dataclass
@@ -110,7 +124,7 @@ def run(config: Config) -> DemoResult:
             }
         )
     m = metrics
-    held = m["train_mse_plain_30"] >= 3 * m["train_mse_plain_3"] and m["train_mse_residual_30"] < m["train_mse_plain_3"]
+    held = m["train_mse_plain_30"] > m["train_mse_plain_3"] > m["train_mse_residual_30"]
     headline = (
         f"Training MSE after {len(curves['plain_3']) - 1} Adam steps: "
         f"3-layer plain {m['train_mse_plain_3']:.4f}, "
@@ -132,7 +146,10 @@ def plot(result: DemoResult, fig) -> None:
     ax.set_xlabel("Adam step")
     ax.set_ylabel("training MSE (log scale; predicting the mean = 1)")
     ax.set_title("BN+ReLU MLPs fitting a fixed random teacher")
-    ax.legend(fontsize=8)
+    for name in ("plain_3", "plain_30"):  # the two values the claim orders
+        final = result.series[name][-1]
+        ax.annotate(f"{final:.3f}", (len(result.series[name]) - 1, final), xytext=(4, 0), textcoords="offset points")
+    ax.legend(fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
 
 

@@ -20,7 +20,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 from .init_depth import weight_grad_norms
 
@@ -37,6 +37,46 @@ ACTIVATIONS = {  # activation, weight init
     "tanh": (nn.Tanh, nn.init.xavier_normal_),
     "relu_kaiming": (nn.ReLU, lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
 }
+
+
+TAKEAWAY = {
+    "en": "Sigmoid shrinks the gradient by a constant factor per layer; tanh and ReLU keep it",
+    "zh": "sigmoid 每层把梯度缩小同一个因子；tanh 和 ReLU 能保住梯度",
+}  # the plot's title
+PLOT_ZH = {
+    "Activations and their derivatives": "激活函数及其导数",
+    "pre-activation": "激活前的值",
+    "value": "值",
+    "-layer MLP, gradient per layer": " 层 MLP，各层梯度",
+    "layer": "层",
+    "(log scale)": "（对数坐标）",
+    "max": "最大",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "num_layers",
+        {"en": "hidden layers", "zh": "隐藏层数"},
+        "int",
+        10,
+        min=2,
+        max=40,
+        hint={
+            "en": "sigmoid shrinks the gradient by a constant factor per layer",
+            "zh": "sigmoid 每层把梯度缩小同一个因子",
+        },
+    ),
+    Param(
+        "num_hiddens",
+        {"en": "width", "zh": "每层宽度"},
+        "int",
+        256,
+        min=16,
+        max=512,
+        log=True,
+        hint={"en": "width barely changes the per-layer factor", "zh": "宽度几乎不改变每层的缩小因子"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -124,14 +164,18 @@ def plot(result: DemoResult, fig) -> None:
     left.set_title("Activations and their derivatives")
     left.set_xlabel("pre-activation z")
     left.set_ylabel("value")
-    left.legend(fontsize=8)
+    left.axhline(0.25, color="grey", linestyle=":", linewidth=0.8)
+    left.legend(fontsize=9)
     labels = {"sigmoid": "sigmoid (Xavier)", "tanh": "tanh (Xavier)", "relu_kaiming": "ReLU (Kaiming)"}
     for kind, norms in result.series["grad_norm"].items():
         right.semilogy(range(1, len(norms) + 1), norms, marker=".", label=labels[kind])
-    right.set_title("10-layer MLP, gradient per layer")
-    right.set_xlabel("layer")
-    right.set_ylabel("||dL/dW_l|| / ||dL/dW_last||  (log scale)")
-    right.legend(fontsize=8)
+    right.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
+    first = result.series["grad_norm"]["sigmoid"][0]
+    right.annotate(f"{first:.1e}", (1, first), xytext=(6, 0), textcoords="offset points", fontsize=8)
+    right.set_title(f"{len(result.series['grad_norm']['sigmoid'])}-layer MLP, gradient per layer")
+    right.set_xlabel(r"layer $l$")
+    right.set_ylabel(r"$\|\partial L/\partial W_l\| \,/\, \|\partial L/\partial W_{\mathrm{last}}\|$ (log scale)")
+    right.legend(fontsize=9)
     for ax in (left, right):
         ax.grid(True, which="major", alpha=0.3)
 

@@ -7,7 +7,8 @@ or free running (its own argmax fed back; no gradient flows through the argmax).
 
 Claim: after 100 steps the teacher-forced model generates > 90 % of test tokens right, the free-running one
 < 50 %. Fully trained, both generate ~100 % right; but when one wrong token is fed back at position 4, the
-teacher-forced model gets ~35-65 % of the later tokens right, the free-running-trained one ~85-90 %.
+teacher-forced model gets ~35-65 % of the later tokens right, the free-running-trained one ~85-90 %: a lead
+of more than 0.2 at the default size, 0.13-0.37 over seeds 0-19 in --quick (the check asks for 0.1).
 Measured caveat: with wide N(0, 1) embeddings instead of one-hot inputs both trainings converged within 100
 steps and neither model recovered (< 25 %): free running buys robustness only while it trains on its own
 mistakes.
@@ -32,11 +33,27 @@ NAME = "teacher_forcing"
 TITLE = {"en": "Teacher forcing vs free running", "zh": "强制教学（教师强制）与自由运行训练"}
 CLAIM = {
     "en": "Teacher forcing trains an autoregressive GRU much faster per step (after 100 steps > 90 % vs "
-    "< 50 % tokens right when generating), but the free-running-trained model recovers far more often "
-    "after one wrong token is fed back (exposure bias).",
+    "< 50 % tokens right when generating), but the free-running-trained model recovers more often "
+    "after one wrong token is fed back (by more than 10 points of later tokens right; exposure bias).",
     "zh": "强制教学让自回归 GRU 每步训练得快得多（100 步后生成时 >90% 的词元正确，自由运行训练 <50%），"
-    "但在回馈一个错误词元之后，自由运行训练的模型恢复得多得多（暴露偏差）。",
+    "但在回馈一个错误词元之后，自由运行训练的模型恢复得更好（之后正确的词元多出 10 个百分点以上；暴露偏差）。",
 }
+
+TAKEAWAY = {
+    "en": "Teacher forcing learns faster, but the model trained free running recovers from its mistakes",
+    "zh": "强制教学学得更快，但自由运行训练的模型更能从错误中恢复",
+}  # the plot's title
+PLOT_ZH = {
+    "trained with teacher forcing": "强制教学训练",
+    "trained free running": "自由运行训练",
+    "wrong token fed back here": "在此回馈错误词元",
+    "Learning speed (test, generating)": "学习速度（测试，生成）",
+    "training step": "训练步数",
+    "tokens right when generating (%)": "生成时正确的词元（%）",
+    "Trained: wrong token fed back at": "训练后：错误词元回馈于",
+    "output position": "输出位置",
+    "tokens right at position": "位置上正确的词元",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
 
 
 @dataclasses.dataclass
@@ -130,7 +147,7 @@ def run(config: Config) -> DemoResult:
         m["teacher_accuracy_step100"] > 0.9
         and m["free_accuracy_step100"] < 0.5
         and min(m["teacher_final_accuracy"], m["free_final_accuracy"]) > 0.95
-        and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.2
+        and m["free_recovery_after_wrong_token"] > m["teacher_recovery_after_wrong_token"] + 0.1
     )
     pct = {key: f"{100 * value:.0f} %" for key, value in m.items()}
     headline = (
@@ -155,11 +172,12 @@ def plot(result: DemoResult, fig) -> None:
     left.set_xlabel("training step")
     left.set_ylabel("tokens right when generating (%)")
     right.set_title(f"Trained: wrong token fed back at t={s['wrong_at'] + 1}")
-    right.set_xlabel("output position t")
-    right.set_ylabel("tokens right at position t (%)")
+    right.set_xlabel(r"output position $t$")
+    right.set_ylabel(r"tokens right at position $t$ (%)")
+    left.axvline(100, color="grey", linestyle=":", linewidth=1)
     for ax in (left, right):
         ax.set_ylim(0, 105)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
         ax.grid(True, alpha=0.3)
 
 

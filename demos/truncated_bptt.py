@@ -18,7 +18,7 @@ import sys
 import torch
 from torch import nn
 
-from ._harness import DemoResult, resolve_device, seed_everything
+from ._harness import DemoResult, Param, resolve_device, seed_everything
 from ._harness import main as harness_main
 
 NAME = "truncated_bptt"
@@ -29,6 +29,43 @@ CLAIM = {
     "zh": "在 30 步中的第 20 步之后 detach 隐状态：截断点及之前每一步的 dL/dh_t 都恰好为 0，截断点之后的梯度不变；"
     "完整的通过时间反向传播则能到达每一步。",
 }
+
+
+TAKEAWAY = {
+    "en": "Truncated BPTT: no gradient reaches the steps before the cut; after it, nothing changes",
+    "zh": "截断 BPTT：截断之前的步得不到任何梯度；截断之后与完整 BPTT 相同",
+}  # the plot's title
+PLOT_ZH = {
+    "full BPTT": "完整 BPTT",
+    "truncated (detach after the cut)": "截断（在截断处 detach）",
+    "truncated: gradient exactly 0": "截断：梯度恰为 0",
+    "detach after step": "在此步之后 detach：",
+    "time step": "时间步",
+    "(loss on the last step)": "（损失在最后一步）",
+    "(log scale)": "（对数坐标）",
+    "Gradient reaching each hidden state": "到达每个隐状态的梯度",
+}  # the plot's English phrases -> Chinese, for plot.zh.png
+
+PARAMS = (
+    Param(
+        "cut",
+        {"en": "detach after step", "zh": "截断位置（在此步之后断开）"},
+        "int",
+        20,
+        min=1,
+        max=29,
+        hint={"en": "every step up to the cut gets exactly zero gradient", "zh": "截断位置之前的每一步梯度都恰好为 0"},
+    ),
+    Param(
+        "seq_len",
+        {"en": "sequence length", "zh": "序列长度"},
+        "int",
+        30,
+        min=30,
+        max=100,
+        hint={"en": "steps after the cut keep the full-BPTT gradient", "zh": "截断之后的步与完整 BPTT 的梯度相同"},
+    ),
+)
 
 
 @dataclasses.dataclass
@@ -106,10 +143,10 @@ def plot(result: DemoResult, fig) -> None:
     zeros = [t for t, g in zip(steps, s["truncated"]) if g == 0]
     ax.semilogy(zeros, [floor] * len(zeros), "x", color="C1", label="truncated: gradient exactly 0")
     ax.axvline(s["cut"] + 0.5, color="grey", linestyle=":", label=f"detach after step {s['cut']}")
-    ax.set_xlabel("time step t (loss on the last step)")
-    ax.set_ylabel("||dL/dh_t||  (log scale)")
+    ax.set_xlabel(r"time step $t$ (loss on the last step)")
+    ax.set_ylabel(r"$\|\partial L/\partial h_t\|$ (log scale)")
     ax.set_title("Gradient reaching each hidden state")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
 
 

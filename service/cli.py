@@ -66,7 +66,7 @@ def ask(question: str, lang: str, as_json: bool, context: str | None) -> None:
     result = answer_question(engine, question, lang=lang, context=context)
     demo = (result["answer"] or {}).get("demo")
     if demo:  # the API gives a URL; a terminal user gets the built plot's path
-        plot = result_dir(engine.data_dir, demo["name"]) / "plot.png"
+        plot = result_dir(engine.data_dir, demo["name"]) / ("plot.zh.png" if result["lang"] == "zh" else "plot.png")
         demo["plot_url"] = str(plot) if demo["result"] else None
         demo["source_url"] = str(Path(demos.__file__).resolve().parent / f"{demo['name']}.py")
     if as_json:
@@ -175,10 +175,27 @@ def demo_table() -> None:
 
 @demo.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(demos.DEMOS))
+@click.option("--set", "settings", multiple=True, metavar="PARAM=VALUE", help="Set one of the demo's knobs.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def demo_run(name: str, args: tuple[str, ...]) -> None:
-    """Run demo NAME; extra flags (--quick, --out DIR, --seed N, --device) go to the demo."""
-    sys.exit(demos.load(name).main(list(args)))
+def demo_run(name: str, settings: tuple[str, ...], args: tuple[str, ...]) -> None:
+    """Run demo NAME; --set PARAM=VALUE turns a knob, other flags (--quick, --out DIR, --seed N) go to the demo."""
+    from gradlab.demos._harness import ParamError, params_of
+
+    module = demos.load(name)
+    declared = {p.name: p for p in params_of(module)}
+    flags = []
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or key not in declared:
+            accepted = ", ".join(declared) or "none"
+            problem = f"expected PARAM=VALUE, got {setting!r}" if not sep else f"unknown parameter {key!r}"
+            raise click.UsageError(f"{problem} for demo {name}; accepted parameters: {accepted}")
+        try:  # parsed by the parameter's kind here; the demo's own parser checks the range
+            declared[key].parse(value)
+        except ParamError as exc:
+            raise click.UsageError(exc.messages[0]) from None
+        flags += ["--" + key.replace("_", "-"), value]
+    sys.exit(module.main([*args, *flags]))
 
 
 @main.command()

@@ -81,7 +81,7 @@ def ask():
     result = answer_question(engine(), question, lang=lang, top_k=top_k, context=context)
     demo = (result["answer"] or {}).get("demo")
     if demo:
-        add_demo_links(demo)
+        add_demo_links(demo, result["lang"])
     if settings["LOG_QUERIES"]:
         current_app.extensions["gradlab.storage"].log_query(
             question=question,
@@ -177,16 +177,20 @@ def suggest():
     return jsonify({"q": typed, "suggestions": suggestions})
 
 
-def add_demo_links(summary: dict) -> dict:
-    """Add the URLs of a demo summary's plot (when built) and source."""
+PLOT_FILES = {"en": "plot.png", "zh": "plot.zh.png"}  # written by every demo run
+
+
+def add_demo_links(summary: dict, lang: str) -> dict:
+    """Add the URLs of a demo summary's plot in ``lang`` (when built) and source."""
     name = summary["name"]
-    summary["plot_url"] = url_for("api.demo_plot", name=name) if summary["result"] else None
+    query = {"lang": lang} if lang != "en" else {}
+    summary["plot_url"] = url_for("api.demo_plot", name=name, **query) if summary["result"] else None
     summary["source_url"] = url_for("api.demo_source", name=name)
     return summary
 
 
 def demo_payload(name: str, lang: str) -> dict:
-    return add_demo_links(demo_summary(name, lang, engine().demo_records.get(name)))
+    return add_demo_links(demo_summary(name, lang, engine().demo_records.get(name)), lang)
 
 
 @bp.get("/demos")
@@ -212,7 +216,8 @@ def demo_source(name: str):
 
 @bp.get("/demos/<name>/plot.png")
 def demo_plot(name: str):
-    eng = engine()
-    if name not in demos.DEMOS or eng.demo_records.get(name) is None:
-        raise ApiError(404, f"no built plot for demo '{name}'; run 'gradlab build'")
-    return send_file(result_dir(eng.data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)
+    lang, eng = query_lang(), engine()
+    path = result_dir(eng.data_dir, name) / PLOT_FILES[lang] if name in demos.DEMOS else None
+    if path is None or eng.demo_records.get(name) is None or not path.is_file():
+        raise ApiError(404, f"no built {lang} plot for demo '{name}'; run 'gradlab build'")
+    return send_file(path, mimetype="image/png", max_age=3600)

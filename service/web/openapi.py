@@ -304,9 +304,9 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             },
             "/api/demos/{name}/plot.png": {
                 "get": {
-                    "summary": "The demo's plot from its built result",
-                    "parameters": [path_param("name")],
-                    "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(404)},
+                    "summary": "The demo's plot from its built result, with English or Chinese labels",
+                    "parameters": [path_param("name"), LANG_PARAM],
+                    "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(400, 404)},
                 }
             },
             "/admin/reload": {

@@ -78,7 +78,7 @@ def entry(entry_id: str):
         )
     page = browse.entry_page(eng, entry_id, lang)
     if page["demo"]:
-        add_demo_links(page["demo"])
+        add_demo_links(page["demo"], lang)
     return render("entry.html", lang, page=page)
 
 
@@ -95,4 +95,4 @@ def demo_gallery():
     lang = page_lang()
     if lang is None:
         return bad_lang()
-    return render("demos.html", lang, demos=[add_demo_links(d) for d in browse.demo_gallery(engine(), lang)])
+    return render("demos.html", lang, demos=[add_demo_links(d, lang) for d in browse.demo_gallery(engine(), lang)])

@@ -3,9 +3,9 @@
 import pytest
 
 
-def test_clipped_tanh_rnn_stays_within_20_percent_of_trivial_mse(demo_result):
+def test_clipped_tanh_rnn_learns_nothing(demo_result):
     m = demo_result("clipping_vanishing").metrics
-    assert m["rnn_tanh_final_mse"] == pytest.approx(1 / 6, rel=0.2)
+    assert m["rnn_tanh_final_mse"] >= 0.8 / 6
 
 
 def test_clipped_gru_goes_below_0_05(demo_result):

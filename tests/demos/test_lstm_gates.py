@@ -7,7 +7,12 @@ def test_lstm_solves_the_adding_problem(demo_result):
     assert m["memory_unit_corr"] > 0.9
 
 
-def test_input_gate_opens_at_the_marked_steps(demo_result):
+def test_the_memory_unit_writes_at_the_marked_steps(demo_result):
+    m = demo_result("lstm_gates").metrics
+    assert m["write_marked"] >= 3 * m["write_unmarked"]
+
+
+def test_on_seed_0_the_write_goes_through_the_input_gate(demo_result):
     m = demo_result("lstm_gates").metrics
     assert m["input_gate_marked"] >= 3 * m["input_gate_unmarked"]
 
