@@ -42,11 +42,13 @@ def test_ask_honours_an_explicit_lang(client):
     ("body", "fragment"),
     [
         ({}, "'question' is required"),
-        ({"question": ""}, "must not be empty"),
-        ({"question": "   "}, "must not be empty"),
-        ({"question": 42}, "must be a string"),
-        ({"question": None}, "must be a string"),
-        ({"question": "x" * 501}, "the limit is 500"),
+        ({"question": ""}, "'question' must be a string of 1 to 500 characters"),
+        ({"question": "   "}, "only white space"),
+        ({"question": "\u3000\t"}, "only white space"),
+        ({"question": 42}, "'question' must be a string"),
+        ({"question": None}, "'question' must be a string"),
+        ({"question": "x" * 501}, "at most 500 characters"),
+        ({"question": " " * 500 + "x"}, "at most 500 characters"),  # the limit counts what was sent
         ({"question": "lstm", "lang": "fr"}, "'lang' must be one of"),
         ({"question": "lstm", "top_k": 0}, "'top_k' must be an integer"),
         ({"question": "lstm", "top_k": "3"}, "'top_k' must be an integer"),
@@ -73,6 +75,22 @@ def test_ask_rejects_bad_fields_with_400(client, body, fragment):
 def test_ask_rejects_malformed_bodies(client, data, content_type, status, fragment):
     body = assert_error(client.post("/api/ask", data=data, content_type=content_type), status)
     assert fragment in body["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback"])
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ('{"question": "\\ud800 lstm", "vote": "up"}', "lone surrogate"),
+        ('{"question": "lstm", "vote": "up", "comment": "\\udfff"}', "lone surrogate"),
+        ('{"question": "lstm", "vote": "up", "\\ud800": 1}', "lone surrogate"),
+        ('{"question": ' + "[" * 8000 + "]" * 8000 + "}", "nests deeper"),
+        ('{"question": ' + "[" * 40 + "]" * 40 + "}", "nests deeper"),
+    ],
+)
+def test_unencodable_or_deeply_nested_bodies_get_400(client, path, raw, fragment):
+    assert len(raw.encode()) < 16384
+    assert fragment in assert_error(client.post(path, data=raw, content_type="application/json"), 400)["message"]
 
 
 def test_oversized_body_gets_413(client):
@@ -148,6 +166,25 @@ def test_healthz_and_readyz(client, fake_engine):
     assert ready["ok"] is True and ready["entries"] == len(fake_engine.kb)
 
 
+def test_readyz_is_503_when_the_database_cannot_be_used(fake_engine, tmp_path):
+    from gradlab import create_app
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    app = create_app(
+        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
+        engine=fake_engine,
+    )
+    body = assert_error(app.test_client().get("/readyz"), 503)
+    assert "database" in body["message"] and str(tmp_path) not in body["message"]
+
+
+def test_readyz_names_a_local_model_without_its_folder(client, fake_engine, monkeypatch):
+    monkeypatch.setattr(fake_engine.embedder, "name", "/srv/models/my-minilm")
+    response = client.get("/readyz")
+    assert response.get_json()["model"] == "my-minilm" and "/srv" not in response.get_data(as_text=True)
+
+
 def test_responses_carry_a_content_security_policy(client):
     assert "default-src 'self'" in client.get("/").headers["Content-Security-Policy"]
 
@@ -176,8 +213,15 @@ def test_feedback_is_stored_with_question_entry_and_confidence(client, app):
         ({"question": "q", "vote": "sideways"}, "'vote' must be"),
         ({"question": "q", "vote": "up", "entry_id": "nope"}, "'entry_id'"),
         ({"question": "q", "vote": "up", "confidence": 2}, "'confidence'"),
-        ({"question": "", "vote": "up"}, "'question' is required"),
+        ({"question": "", "vote": "up"}, "'question' must be a string of 1 to 500 characters"),
+        ({"question": " " * 500 + "x", "vote": "up"}, "at most 500 characters"),
         ({"question": "q", "vote": "up", "comment": "x" * 1001}, "'comment'"),
+        ({"question": "q", "vote": "up", "entry_id": []}, "'entry_id'"),
+        ({"question": "q", "vote": "up", "entry_id": {"a": 1}}, "'entry_id'"),
+        ({"question": "q", "vote": "up", "comment": None}, "'comment'"),
+        ({"question": "q", "vote": "up", "comment": 0}, "'comment'"),
+        ({"question": "q", "vote": "up", "comment": []}, "'comment'"),
+        ({"question": "q", "vote": "up", "confidence": True}, "'confidence'"),
         ({"question": "q", "vote": "up", "extra": 1}, "unknown field(s): extra"),
     ],
 )
@@ -199,6 +243,13 @@ def test_every_question_is_logged_without_the_client_address(client, app):
         "answered",
         "latency_ms",
     }
+
+
+def test_logging_a_question_never_raises_even_for_text_the_database_cannot_hold(app):
+    storage = app.extensions["gradlab.storage"]
+    row = dict(lang="en", top_entry=None, confidence=0.1, answered=False, latency_ms=1.0)
+    assert storage.log_query(question="\ud800 lstm", **row) is False
+    assert storage.log_query(question="lstm", **row) is True
 
 
 def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):

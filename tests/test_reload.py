@@ -36,10 +36,20 @@ def post_reload(client, token=TOKEN):
     return client.post("/admin/reload", headers={"Authorization": f"Bearer {token}"})
 
 
-def test_reload_needs_the_token(setup):
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong", TOKEN, f"Basic {TOKEN}", f"Token {TOKEN}", "Bearer", f"{TOKEN} Bearer"]
+)
+def test_reload_needs_the_bearer_token(setup, authorization):
     app, *_ = setup
-    assert_error(post_reload(app.test_client(), token="wrong"), 401)
-    assert_error(app.test_client().post("/admin/reload"), 401)
+    headers = {"Authorization": authorization} if authorization else {}
+    response = app.test_client().post("/admin/reload", headers=headers)
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_reload_accepts_the_bearer_scheme_in_any_case(setup):
+    app, *_ = setup
+    assert app.test_client().post("/admin/reload", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
 
 
 def test_reload_is_off_without_a_token(setup, fake_engine, tmp_path):
@@ -61,12 +71,14 @@ def test_invalid_knowledge_keeps_the_last_good_one_and_says_why(setup):
     app, knowledge, *_ = setup
     (knowledge / "pooling.md").write_text("not an entry\n", encoding="utf-8")
     client = app.test_client()
-    response = post_reload(client)
-    assert response.status_code == 422
-    body = response.get_json()
-    assert body["reloaded"] is False and any("pooling.md" in p for p in body["problems"])
+    body = assert_error(post_reload(client), 422)
+    assert any("pooling.md" in p for p in body["problems"])
     assert client.get("/api/entries/pooling").status_code == 200
-    assert client.get("/readyz").get_json()["last_reload_error"]
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    problems = ready.get_json()["last_reload_error"]
+    assert problems and problems[0].startswith("pooling.md: ")
+    assert str(knowledge) not in ready.get_data(as_text=True)  # public: no server paths
 
 
 def test_reload_under_traffic_loses_no_request(setup):

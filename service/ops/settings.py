@@ -116,13 +116,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMIT",
         "120/minute",
-        "Requests per client address to /api/*, in flask-limiter's notation "
+        "Requests per client (an IPv6 client by its /64) to /api/* and /admin/*, in flask-limiter's notation "
         "(e.g. '10/second;120/minute'); empty turns limiting off.",
     ),
     Setting(
         "RATE_LIMIT_STORAGE",
         "memory://",
         "Where rate-limit counters live: memory:// per process, or e.g. redis://host:6379 shared by several replicas.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Reverse proxies in front of the service that append the client address to X-Forwarded-For; the rate "
+        "limiter takes the client from that many hops. 0 believes no header (any client can forge one).",
     ),
     Setting("ADMIN_TOKEN", "", "Bearer token for POST /admin/reload; empty turns the admin endpoint off."),
     Setting("WORKERS", 2, "gunicorn worker processes for `gradlab serve` (one per core)."),

@@ -88,6 +88,9 @@ class Storage:
                 self.ensure_schema()
             log.warning("query not logged (%s)", exc.__class__.__name__)
             return False
+        except Exception as exc:  # e.g. text the database cannot encode: logging must never fail an answer
+            log.warning("query not logged (%s)", exc.__class__.__name__)
+            return False
 
     def add_feedback(
         self, *, question: str, entry_id: str | None, confidence: float | None, vote: str, comment: str
