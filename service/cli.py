@@ -117,13 +117,18 @@ def entries(as_json: bool, lang: str) -> None:
 
 @main.command()
 def check() -> None:
-    """Validate the whole knowledge base; exit non-zero on any problem."""
+    """Validate the whole knowledge base, entries and glossary; exit non-zero on any problem."""
+    from gradlab.engine import load_validated
+
     try:
-        kb = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+        kb, glossary = load_validated(load_settings()["KNOWLEDGE_DIR"])
     except KnowledgeError as exc:
         fail_on_knowledge(exc)
     linked = {e.demo for e in kb.entries.values() if e.demo}
-    click.echo(f"OK: {len(kb)} entries, {len(linked)} of {len(demos.DEMOS)} demos linked, no problems.")
+    click.echo(
+        f"OK: {len(kb)} entries, {len(glossary.canonical)} glossary rows, {len(linked)} of {len(demos.DEMOS)} "
+        "demos linked, no problems."
+    )
 
 
 @main.group()

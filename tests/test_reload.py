@@ -1,6 +1,9 @@
 """Knowledge reload without downtime: swap on success, keep the last good knowledge base on failure."""
 
+import json
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -79,6 +82,51 @@ def test_invalid_knowledge_keeps_the_last_good_one_and_says_why(setup):
     problems = ready.get_json()["last_reload_error"]
     assert problems and problems[0].startswith("pooling.md: ")
     assert str(knowledge) not in ready.get_data(as_text=True)  # public: no server paths
+
+
+@pytest.mark.parametrize("glossary", ["- {en: ok, zh: [1]}\n", "- {en: ok, zh: []}\n", "- {en: [\n"])
+def test_invalid_glossary_is_refused_with_the_problem_list(setup, glossary):
+    app, knowledge, *_ = setup
+    (knowledge / "glossary.yaml").write_text(glossary, encoding="utf-8")
+    client = app.test_client()
+    body = assert_error(post_reload(client), 422)
+    assert any("glossary.yaml" in p for p in body["problems"])
+    assert client.post("/api/ask", json={"question": "感受野怎么算"}).status_code == 200
+
+
+RESTART = """
+import json, sys
+from gradlab.engine import Engine
+from gradlab.ops.settings import load_settings
+from tests.conftest import FakeEmbedder
+engine = Engine.load(load_settings(json.loads(sys.argv[1])), embedder=FakeEmbedder())
+ranks = [engine.retriever.rank(q, limit=5) for q in json.loads(sys.argv[2])]
+print(json.dumps([[[c.id, round(c.score, 6)] for c in rank] for rank in ranks]))
+"""
+GLOSSARY_QUESTIONS = ["感受野怎么算", "梯度不见了怎么办", "卷积核的感受野有多大", "梯度消失 LSTM 遗忘门"]
+
+
+def rankings(engine) -> list:
+    return [[[c.id, round(c.score, 6)] for c in engine.retriever.rank(q, limit=5)] for q in GLOSSARY_QUESTIONS]
+
+
+def test_reload_with_an_edited_glossary_ranks_as_a_restart_does(setup):
+    app, knowledge, config, engine = setup
+    before = rankings(engine)  # tokenises (and caches) every question with the first glossary
+    glossary = knowledge / "glossary.yaml"
+    edited = glossary.read_text(encoding="utf-8").replace("- {en: receptive field, zh: [感受野]}\n", "")
+    glossary.write_text(edited + "- {en: vanishing gradients, zh: [梯度不见了]}\n", encoding="utf-8")
+    assert post_reload(app.test_client()).status_code == 200
+    reloaded = rankings(app.extensions["gradlab.engine"])
+    restart = subprocess.run(
+        [sys.executable, "-c", RESTART, json.dumps(config), json.dumps(GLOSSARY_QUESTIONS)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert reloaded == json.loads(restart.stdout)
+    assert reloaded != before  # the edit changes ranking, so the comparison means something
 
 
 def test_reload_under_traffic_loses_no_request(setup):
