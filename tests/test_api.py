@@ -116,6 +116,13 @@ def test_routes_and_methods_errors_are_json(client, method, path, status):
     assert_error(getattr(client, method)(path), status)
 
 
+def test_plot_of_a_result_without_its_png_is_404(client, fake_engine, monkeypatch):
+    record = {"metrics": {}, "headline": "h", "claim_held": True, "seconds": 1.0, "table": []}
+    monkeypatch.setitem(fake_engine.demo_records, "gradient_vs_lag", record)  # result.json read, plot.png absent
+    body = assert_error(client.get("/api/demos/gradient_vs_lag/plot.png"), 404)
+    assert "gradlab build" in body["message"]
+
+
 def test_wrong_method_says_which_are_allowed(client):
     response = client.get("/api/ask")
     assert "POST" in response.headers["Allow"]

@@ -158,6 +158,7 @@ def demo_source(name: str):
 @bp.get("/demos/<name>/plot.png")
 def demo_plot(name: str):
     eng = engine()
-    if name not in demos.DEMOS or eng.demo_records.get(name) is None:
+    plot = result_dir(eng.data_dir, name) / "plot.png" if name in demos.DEMOS else None
+    if plot is None or eng.demo_records.get(name) is None or not plot.is_file():
         raise ApiError(404, f"no built plot for demo '{name}'; run 'gradlab build'")
-    return send_file(result_dir(eng.data_dir, name) / "plot.png", mimetype="image/png", max_age=3600)
+    return send_file(plot, mimetype="image/png", max_age=3600)
