@@ -205,10 +205,10 @@ def build(force: bool) -> None:
 
 @main.command("settings")
 def show_settings() -> None:
-    """Print every setting, its environment variable, current value and help."""
+    """Print every setting, its environment variable, current value (secrets masked) and help."""
     values = load_settings()
     for s in SETTINGS:
-        click.echo(f"{s.env}={values[s.name]!s}\n    {s.help}")
+        click.echo(f"{s.env}={s.display(values[s.name])}\n    {s.help}")
 
 
 @main.command()
