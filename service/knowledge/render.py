@@ -76,13 +76,21 @@ def render_math(content: str, options: dict) -> str:
         return f"<code>{html.escape(content)}</code>"
 
 
+def render_display_in_paragraph(self, tokens, idx, options, env) -> str:
+    """Render ``$$…$$`` inside a paragraph as a span (a div may not sit in a <p>: the browser would split the
+    paragraph) that the page styles as its own scrolling block."""
+    return f'<span class="math display">{render_math(tokens[idx].content, {"display_mode": True})}</span>'
+
+
 @functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return (
+    md = (
         MarkdownIt("commonmark", {"html": False, "linkify": False})
         .enable("table")
         .use(dollarmath_plugin, renderer=render_math, allow_space=True, double_inline=True)
     )
+    md.add_render_rule("math_inline_double", render_display_in_paragraph)
+    return md
 
 
 @functools.lru_cache(maxsize=512)
