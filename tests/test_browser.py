@@ -160,7 +160,10 @@ TAMPER = """([key, planted]) => {
     const last = history[history.length - 1];
     last.answer.html = planted;
     last.answer.title = planted;
-    if (last.answer.demo) { last.answer.demo.source_url = "javascript:window.__xss=8"; last.answer.demo.plot_url = "x"; }
+    if (last.answer.demo) {
+        last.answer.demo.source_url = "javascript:window.__xss=8";
+        last.answer.demo.plot_url = "x";
+    }
     localStorage.setItem(key, JSON.stringify(history));
 }"""
 
