@@ -19,19 +19,23 @@ def test_ask_returns_the_documented_shape(client):
     data = response.get_json()
     assert set(data) == ANSWER_KEYS
     assert data["lang"] == "en"
-    assert 0.0 <= data["confidence"] <= 1.0
-    if data["answered"]:
-        assert {"id", "title", "text", "html", "summary", "demo", "references"} <= set(data["answer"])
-        assert all(set(r) == {"id", "title"} for r in data["related"])
-    else:
-        assert data["answer"] is None and data["suggestions"]
+    assert 0.65 <= data["confidence"] <= 1.0
+    assert data["answered"] is True and data["answer"]["id"] == "gradient-clipping"
+    assert {"id", "title", "text", "html", "summary", "demo", "references"} <= set(data["answer"])
+    assert all(set(r) == {"id", "title"} for r in data["related"]) and data["related"]
+    assert data["suggestions"] == []
 
 
-def test_ask_answers_in_the_questions_language(client):
+def test_ask_declines_an_off_topic_question_with_suggestions(client):
+    data = ask(client, question="how do I bake sourdough bread at home").get_json()
+    assert data["answered"] is False and data["answer"] is None
+    assert data["confidence"] < 0.65 and len(data["suggestions"]) == 3
+
+
+def test_ask_answers_in_the_questions_language(client, fake_engine):
     data = ask(client, question="梯度裁剪 按范数 按值 clip_grad_norm_").get_json()
-    assert data["lang"] == "zh"
-    shown = data["answer"]["title"] if data["answered"] else data["suggestions"][0]["title"]
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in shown)
+    assert data["lang"] == "zh" and data["answered"] is True
+    assert data["answer"]["title"] == fake_engine.kb.entries["gradient-clipping"].title.zh
 
 
 def test_ask_honours_an_explicit_lang(client):

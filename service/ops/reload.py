@@ -60,7 +60,8 @@ def follow_stamp(app: Flask) -> None:
     stamp = read_stamp(app)
     if stamp > state["seen_stamp"]:
         state["seen_stamp"] = stamp
-        threading.Thread(target=reload_engine, args=(app,), daemon=True).start()
+        state["follower"] = threading.Thread(target=reload_engine, args=(app,), daemon=True)
+        state["follower"].start()
 
 
 def bearer_token() -> str | None:
@@ -98,6 +99,11 @@ def reload():
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["gradlab.reload"] = {"last_error": None, "seen_stamp": read_stamp(app), "checked_at": 0.0}
+    app.extensions["gradlab.reload"] = {
+        "last_error": None,
+        "seen_stamp": read_stamp(app),
+        "checked_at": 0.0,
+        "follower": None,  # the thread of the last reload started by another process's stamp
+    }
     app.before_request(lambda: follow_stamp(app))
     app.register_blueprint(bp)
