@@ -66,7 +66,9 @@ def feedback_model(max_chars: int) -> type[BaseModel]:
         entry_id: str | None = Field(None, description="the id of an entry (GET /api/entries) or null")
         confidence: float | None = Field(None, ge=0, le=1, description="a number from 0 to 1 or null")
         vote: Literal[VOTES] = Field(description="'up' or 'down'")
-        comment: str = Field("", max_length=MAX_COMMENT_CHARS, description="a string of at most 1000 characters")
+        comment: str = Field(
+            "", max_length=MAX_COMMENT_CHARS, description=f"a string of at most {MAX_COMMENT_CHARS} characters"
+        )
 
     return FeedbackRequest
 
