@@ -123,15 +123,17 @@ def entries(as_json: bool, lang: str) -> None:
 
 @main.command()
 def check() -> None:
-    """Validate the whole knowledge base and its topic map; exit non-zero on any problem."""
+    """Validate the whole knowledge base: entries, topic map and glossary; exit non-zero on any problem."""
+    from gradlab.engine import load_validated
+
     try:
-        kb = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
+        kb, glossary = load_validated(load_settings()["KNOWLEDGE_DIR"])
     except KnowledgeError as exc:
         fail_on_knowledge(exc)
     linked = {e.demo for e in kb.entries.values() if e.demo}
     click.echo(
-        f"OK: {len(kb)} entries in {len(kb.topics)} topics, {len(linked)} of {len(demos.DEMOS)} demos linked, "
-        "no problems."
+        f"OK: {len(kb)} entries in {len(kb.topics)} topics, {len(glossary.canonical)} glossary rows, "
+        f"{len(linked)} of {len(demos.DEMOS)} demos linked, no problems."
     )
 
 
@@ -226,10 +228,10 @@ def build(force: bool) -> None:
 
 @main.command("settings")
 def show_settings() -> None:
-    """Print every setting, its environment variable, current value and help."""
+    """Print every setting, its environment variable, current value (secrets masked) and help."""
     values = load_settings()
     for s in SETTINGS:
-        click.echo(f"{s.env}={values[s.name]!s}\n    {s.help}")
+        click.echo(f"{s.env}={s.display(values[s.name])}\n    {s.help}")
 
 
 @main.command()

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gradlab.knowledge import demo_results
-from gradlab.knowledge.loader import KnowledgeBase, load_knowledge
+from gradlab.knowledge.loader import KnowledgeBase, KnowledgeError, load_knowledge
 from gradlab.ops.settings import package_path
+from gradlab.retrieval import text
 from gradlab.retrieval.dense import DenseIndex, load_or_build
 from gradlab.retrieval.embedder import Embedder, SentenceTransformerEmbedder
 from gradlab.retrieval.glossary import Glossary, load_glossary
@@ -24,6 +25,23 @@ from gradlab.retrieval.suggest import Suggester
 
 log = logging.getLogger(__name__)
 CALIBRATION_FILE = package_path("gradlab.retrieval") / "calibration.json"
+
+
+def load_validated(knowledge_dir: Path | str) -> tuple[KnowledgeBase, Glossary]:
+    """Load the entries and the glossary; raise one KnowledgeError listing the problems of both."""
+    problems: list[str] = []
+    kb = glossary = None
+    try:
+        kb = load_knowledge(knowledge_dir)
+    except KnowledgeError as exc:
+        problems += exc.problems
+    try:
+        glossary = load_glossary(Path(knowledge_dir) / "glossary.yaml")
+    except KnowledgeError as exc:
+        problems += exc.problems
+    if problems:
+        raise KnowledgeError(problems)
+    return kb, glossary
 
 
 @dataclasses.dataclass
@@ -37,6 +55,11 @@ class Engine:
     timings: dict[str, float]
     demo_records: dict[str, dict | None]
     suggester: Suggester
+
+    @property
+    def tokenizer(self) -> text.Tokenizer:
+        """The engine's own tokeniser: jieba's dictionary plus this engine's glossary words."""
+        return self.glossary.tokenizer
 
     @property
     def data_dir(self) -> Path:
@@ -54,8 +77,7 @@ class Engine:
         """Validate the knowledge base, load the model, and load (or build when stale) the indexes."""
         timings = {}
         start = time.perf_counter()
-        kb = load_knowledge(settings["KNOWLEDGE_DIR"])
-        glossary = load_glossary(Path(settings["KNOWLEDGE_DIR"]) / "glossary.yaml")
+        kb, glossary = load_validated(settings["KNOWLEDGE_DIR"])
         timings["knowledge_s"] = time.perf_counter() - start
         if embedder is None:
             start = time.perf_counter()

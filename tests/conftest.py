@@ -108,14 +108,15 @@ def demo_result():
 
 
 def assert_error(response, status: int) -> dict:
-    """Assert the one JSON error shape with the given status; return the body."""
+    """Assert the one JSON error shape (with its optional list of problems) and the status; return the body."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json
     body = response.get_json()
-    assert set(body) == {"ok", "status", "error", "message"}
+    assert set(body) - {"problems"} == {"ok", "status", "error", "message"}
     assert body["ok"] is False and body["status"] == status
     assert isinstance(body["error"], str) and body["error"]
     assert isinstance(body["message"], str) and body["message"]
+    assert all(isinstance(p, str) for p in body.get("problems", []))
     return body
 
 

@@ -1,8 +1,10 @@
 """The bilingual glossary: Chinese questions in English terms for the dense model, expansion both ways."""
 
+import shutil
 from pathlib import Path
 
 import pytest
+from gradlab.knowledge.loader import KnowledgeError
 from gradlab.retrieval.glossary import load_glossary
 
 GLOSSARY = Path(__file__).resolve().parent.parent / "knowledge" / "glossary.yaml"
@@ -34,11 +36,38 @@ def test_expand_adds_the_other_language(glossary):
     assert "感受野" in glossary.expand("what is a receptive field")
 
 
-def test_malformed_glossary_names_the_row(tmp_path):
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("- {en: ok, zh: [好]}\n- {en: missing zh}\n", "row 2: zh: Field required"),
+        ("- {en: ok, zh: [1]}\n", "row 1: zh.0: Input should be a valid string"),
+        ("- {en: ok, zh: []}\n", "row 1: zh: List should have at least 1 item"),
+        ("- {en: ok, zh: ['  ']}\n", "row 1: zh.0: String should have at least 1 character"),
+        ("- {en: ok, zh: [好], colour: red}\n", "row 1: colour: Extra inputs are not permitted"),
+        ("- {en: ok, zh: [好]\n", "file: invalid YAML"),
+        ("en: ok\n", "file: expected a list of rows"),
+        ("- just a string\n", "row 1: row: Input should be a valid dictionary"),
+    ],
+)
+def test_malformed_glossary_is_a_knowledge_error_naming_the_row(tmp_path, content, problem):
     bad = tmp_path / "glossary.yaml"
-    bad.write_text("- {en: ok, zh: [好]}\n- {en: missing zh}\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="row 2"):
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
         load_glossary(bad)
+    assert any(p.startswith(f"{bad}: {problem}") for p in raised.value.problems), raised.value.problems
+
+
+def test_check_command_validates_the_glossary(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from gradlab.cli import main
+
+    shutil.copytree(GLOSSARY.parent, tmp_path / "knowledge")
+    (tmp_path / "knowledge" / "glossary.yaml").write_text("- {en: ok, zh: []}\n", encoding="utf-8")
+    monkeypatch.setenv("GRADLAB_KNOWLEDGE_DIR", str(tmp_path / "knowledge"))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "glossary.yaml: row 1: zh" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_missing_glossary_is_empty(tmp_path):

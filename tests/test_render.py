@@ -4,7 +4,7 @@ import re
 
 import pytest
 from gradlab.knowledge.loader import load_knowledge
-from gradlab.knowledge.render import markdown_to_html
+from gradlab.knowledge.render import _markdown, markdown_to_html
 from gradlab.ops.settings import load_settings
 
 KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
@@ -22,8 +22,40 @@ def test_inline_and_display_math_become_mathml():
 
 
 def test_malformed_latex_falls_back_to_escaped_code():
-    html = markdown_to_html("$\\frac{a}{$")
+    html = markdown_to_html("$\\frac{<script>alert(1)</script>}{$")
     assert "<script" not in html
+    assert "<code>\\frac{&lt;script&gt;alert(1)&lt;/script&gt;}{</code>" in html
+
+
+@pytest.mark.parametrize(
+    ("latex", "shown"),
+    [
+        ("\\text{<img src=x onerror=alert(1)>}", "&lt;img\u00a0src=x\u00a0onerror=alert(1)&gt;"),
+        ("\\textbf{<script>alert(1)</script>}", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("\\mbox{<svg onload=alert(1)>}", "&lt;svg\u00a0onload=alert(1)&gt;"),
+        ("\\text{a & b < c}", "a\u00a0&amp;\u00a0b\u00a0&lt;\u00a0c"),  # the converter keeps spaces as nbsp
+        ("\\href{javascript:alert(1)}{x}", "<mi>x</mi>"),
+        ('\\href{x" onclick="alert(1)}{x}', "<mi>x</mi>"),
+        ("\\style{background:url(javascript:alert(1))}{x}", "<mi>x</mi>"),
+        ('\\color{red" onmouseover="alert(1)}{x}', "<mi>x</mi>"),
+        ("\\class{evil}{x}", "<mi>x</mi>"),
+    ],
+)
+@pytest.mark.parametrize("delimiter", ["$", "$$"])
+def test_math_cannot_carry_html_links_styles_or_handlers(latex, shown, delimiter):
+    html = markdown_to_html(f"{delimiter}{latex}{delimiter}")
+    assert "<math" in html and shown in html
+    tags = re.findall(r"<([a-zA-Z][\w-]*)", html)
+    assert set(tags) <= {"p", "span", "math", "mrow", "mi", "mtext", "mstyle", "div"}, tags
+    attributes = {name for tag in re.findall(r"<[a-zA-Z][^>]*>", html) for name in re.findall(r" ([\w-]+)=", tag)}
+    assert attributes <= {"class", "xmlns", "display", "mathvariant", "displaystyle", "scriptlevel"}, attributes
+    assert 'class="evil"' not in html
+
+
+def walk(tokens):
+    for token in tokens:
+        yield token
+        yield from walk(token.children or [])
 
 
 @pytest.mark.parametrize("entry_id", sorted(KB.entries))
@@ -31,6 +63,8 @@ def test_every_formula_in_an_entry_renders_without_leftover_latex(entry_id):
     entry = KB.entries[entry_id]
     for lang in ("en", "zh"):
         html = markdown_to_html(getattr(entry.body, lang))
+        formulas = [t for t in walk(_markdown().parse(getattr(entry.body, lang))) if t.type.startswith("math")]
+        assert html.count("<math") == len(formulas), (entry_id, lang)  # none fell back to code
         for math in re.findall(r"<math.*?</math>", html, flags=re.S):
             leftover = re.findall(r">\\[A-Za-z|]+<", math)
             assert not leftover, (entry_id, lang, leftover)

@@ -50,5 +50,16 @@ def test_tokenize_mixed_keeps_both_scripts():
     assert "的" not in tokens
 
 
-def test_glossary_words_stay_whole(fake_engine):
-    assert "感受野" in text.tokenize("感受野怎么算")
+def test_glossary_words_stay_whole_in_the_engines_own_tokenizer(fake_engine):
+    assert "感受野" in fake_engine.tokenizer.tokenize("感受野怎么算")
+    # no engine touches jieba's process-wide dictionary: the plain tokenizer has never heard of the term
+    assert "感受野" not in text.tokenize("感受野怎么算")
+    assert "感受野" not in text.Tokenizer().tokenize("感受野怎么算")
+
+
+def test_tokenizers_do_not_share_words_or_caches():
+    plain = text.Tokenizer()
+    assert "感受" in plain.tokenize("感受野怎么算")
+    taught = text.Tokenizer(("感受野",))
+    assert "感受野" in taught.tokenize("感受野怎么算")
+    assert "感受野" not in plain.tokenize("感受野怎么算")

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, jsonify, request
 from gradlab.engine import Engine
 from gradlab.knowledge.loader import KnowledgeError
-from gradlab.web.errors import ApiError
+from gradlab.web.errors import ApiError, error_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 _lock = threading.Lock()
@@ -60,7 +60,14 @@ def follow_stamp(app: Flask) -> None:
     stamp = read_stamp(app)
     if stamp > state["seen_stamp"]:
         state["seen_stamp"] = stamp
-        threading.Thread(target=reload_engine, args=(app,), daemon=True).start()
+        state["follower"] = threading.Thread(target=reload_engine, args=(app,), daemon=True)
+        state["follower"].start()
+
+
+def bearer_token() -> str | None:
+    """Return the token of an ``Authorization: Bearer <token>`` header (the scheme is case-insensitive), else None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 @bp.post("/reload")
@@ -68,9 +75,14 @@ def reload():
     token = current_app.config["GRADLAB"]["ADMIN_TOKEN"]
     if not token:
         raise ApiError(404, "the admin endpoint is off; set GRADLAB_ADMIN_TOKEN to enable it")
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise ApiError(401, "send 'Authorization: Bearer <GRADLAB_ADMIN_TOKEN>'", error="unauthorized")
+    given = bearer_token()
+    if given is None or not hmac.compare_digest(given.encode(), token.encode()):
+        raise ApiError(
+            401,
+            "send 'Authorization: Bearer <GRADLAB_ADMIN_TOKEN>'",
+            error="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="gradlab admin"'},
+        )
     result = reload_engine(current_app._get_current_object())
     if result["reloaded"]:
         path = stamp_path(current_app)
@@ -78,12 +90,20 @@ def reload():
         path.touch()
         current_app.extensions["gradlab.reload"]["seen_stamp"] = read_stamp(current_app)
         return jsonify(result)
-    response = jsonify({**result, "message": "the knowledge base is invalid; still serving the last good one"})
-    response.status_code = 422
-    return response
+    return error_response(
+        422,
+        "invalid_knowledge_base",
+        f"the knowledge base has {len(result['problems'])} problem(s); still serving the last good one",
+        problems=result["problems"],
+    )
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["gradlab.reload"] = {"last_error": None, "seen_stamp": read_stamp(app), "checked_at": 0.0}
+    app.extensions["gradlab.reload"] = {
+        "last_error": None,
+        "seen_stamp": read_stamp(app),
+        "checked_at": 0.0,
+        "follower": None,  # the thread of the last reload started by another process's stamp
+    }
     app.before_request(lambda: follow_stamp(app))
     app.register_blueprint(bp)

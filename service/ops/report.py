@@ -36,7 +36,7 @@ def unanswered(
     votes = Counter((text.normalize(f["question"]), f["vote"]) for f in storage.feedback_rows())
     keys = sorted(by_question, key=lambda k: -len(by_question[k]))
     vectors = engine.embedder.encode(keys)  # (n_questions, dim), unit rows
-    tokens = [set(text.tokenize(k)) for k in keys]
+    tokens = [set(engine.glossary.tokenizer.tokenize(k)) for k in keys]
     groups: list[dict] = []
     for i in range(len(keys)):
         home = next(

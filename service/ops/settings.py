@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -40,11 +42,33 @@ DEFAULT_DATA_DIR = REPO_ROOT / "data" if REPO_ROOT else Path(platformdirs.user_c
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance" if REPO_ROOT else Path(platformdirs.user_data_dir("gradlab"))
 
 
+MASK = "***"
+QUERY_PASSWORD = re.compile(r"(?i)([?&](?:password|pass|pwd)=)[^&#]*")
+
+
+def mask_url(value: str) -> str:
+    """Return a URL with its password (user:password@ or ?password=) replaced by ***, for printing and logging."""
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        password = None
+    if password:
+        value = value.replace(f":{password}@", f":{MASK}@", 1)
+    return QUERY_PASSWORD.sub(rf"\1{MASK}", value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
     help: str
+    secret: bool = False  # printed as *** when set
+
+    def display(self, value: Any) -> str:
+        """Return the value as ``gradlab settings`` prints it: secrets masked, URL passwords masked."""
+        if self.secret:
+            return MASK if value else ""
+        return mask_url(value) if isinstance(value, str) else str(value)
 
     @property
     def env(self) -> str:
@@ -121,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMIT",
         "120/minute",
-        "Requests per client address to /api/*, in flask-limiter's notation "
+        "Requests per client (an IPv6 client by its /64) to /api/* and /admin/*, in flask-limiter's notation "
         "(e.g. '10/second;120/minute'); empty turns limiting off.",
     ),
     Setting(
@@ -129,7 +153,13 @@ SETTINGS: tuple[Setting, ...] = (
         "memory://",
         "Where rate-limit counters live: memory:// per process, or e.g. redis://host:6379 shared by several replicas.",
     ),
-    Setting("ADMIN_TOKEN", "", "Bearer token for POST /admin/reload; empty turns the admin endpoint off."),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Reverse proxies in front of the service that append the client address to X-Forwarded-For; the rate "
+        "limiter takes the client from that many hops. 0 believes no header (any client can forge one).",
+    ),
+    Setting("ADMIN_TOKEN", "", "Bearer token for POST /admin/reload; empty turns the admin endpoint off.", secret=True),
     Setting("WORKERS", 2, "gunicorn worker processes for `gradlab serve` (one per core)."),
     Setting("THREADS", 4, "Threads per gunicorn worker."),
     Setting(

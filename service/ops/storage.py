@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 import sqlalchemy as sa
+from gradlab.ops.settings import mask_url
 
 log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -71,7 +72,7 @@ class Storage:
             metadata.create_all(self.engine)
             self.ready = True
         except sa.exc.SQLAlchemyError as exc:
-            log.warning("storage at %s is unavailable: %s", self.url, exc.__class__.__name__)
+            log.warning("storage at %s is unavailable: %s", mask_url(self.url), exc.__class__.__name__)
             self.ready = False
         return self.ready
 
@@ -86,6 +87,9 @@ class Storage:
         except sa.exc.SQLAlchemyError as exc:
             if not self.ready or "no such table" in str(exc):
                 self.ensure_schema()
+            log.warning("query not logged (%s)", exc.__class__.__name__)
+            return False
+        except Exception as exc:  # e.g. text the database cannot encode: logging must never fail an answer
             log.warning("query not logged (%s)", exc.__class__.__name__)
             return False
 

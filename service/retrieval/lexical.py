@@ -18,12 +18,12 @@ from gradlab.retrieval.glossary import Glossary
 from scipy import sparse
 
 
-def entry_document(entry) -> list[str]:
+def entry_document(entry, tokenizer: text.Tokenizer) -> list[str]:
     """Return the tokens that describe one entry (titles count twice: they name the topic)."""
     parts = [entry.title.en, entry.title.zh] * 2
     parts += entry.phrasings.en + entry.phrasings.zh
     parts += [entry.summary("en"), entry.summary("zh")]
-    return [tok for part in parts for tok in text.tokenize(part)]
+    return [tok for part in parts for tok in tokenizer.tokenize(part)]
 
 
 @dataclasses.dataclass
@@ -40,7 +40,7 @@ class LexicalIndex:
     def build(cls, kb: KnowledgeBase, glossary: Glossary) -> LexicalIndex:
         """Tokenise every entry and index the documents for BM25."""
         ids = list(kb.entries)
-        docs = [entry_document(kb.entries[i]) for i in ids]
+        docs = [entry_document(kb.entries[i], glossary.tokenizer) for i in ids]
         bm25 = bm25s.BM25()
         bm25.index(docs, show_progress=False)
         n = len(docs)

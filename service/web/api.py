@@ -7,15 +7,14 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from gradlab import demos
-from gradlab.answer import LANGS, answer_question, entry_payload, entry_ref
+from gradlab.answer import answer_question, entry_payload, entry_ref
 from gradlab.knowledge.demo_results import DEMOS_DIR, demo_summary, result_dir
 from gradlab.ops.storage import StorageError
+from gradlab.web import models
 from gradlab.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-ASK_FIELDS = ("question", "lang", "top_k", "context")
-FEEDBACK_FIELDS = ("question", "entry_id", "confidence", "vote", "comment")
-MAX_COMMENT_CHARS = 1000
+MAX_JSON_DEPTH = 32  # request bodies are flat objects; deeper nesting is an attack, not a question
 
 
 def engine():
@@ -33,9 +32,32 @@ def json_object() -> dict:
         raise ApiError(400, "the body is not valid UTF-8") from None
     except ValueError as exc:
         raise ApiError(400, f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise ApiError(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise ApiError(400, f"the body must be a JSON object, not {type(data).__name__}")
+    check_json_values(data)
     return data
+
+
+def check_json_values(data: dict) -> None:
+    """Reject nesting deeper than MAX_JSON_DEPTH and strings that are not Unicode text (lone surrogates such as
+    \\ud800, which JSON escapes allow but no UTF-8 log, database or response can hold)."""
+    stack = [(data, 1)]
+    while stack:  # iterative: the depth check must not itself recurse
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            stack += [(key, depth) for key in value] + [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value]
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                message = "the body contains a lone surrogate (e.g. \\ud800): send valid Unicode text"
+                raise ApiError(400, message) from None
 
 
 def query_lang(default: str = "en") -> str:
@@ -46,39 +68,13 @@ def query_lang(default: str = "en") -> str:
     return lang
 
 
-def parse_ask(data: dict, max_chars: int) -> tuple[str, str, int]:
-    """Validate an ask request; return (question, lang, top_k, context)."""
-    unknown = sorted(set(data) - set(ASK_FIELDS))
-    if unknown:
-        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; accepted: {', '.join(ASK_FIELDS)}")
-    question = data.get("question")
-    if not isinstance(question, str):
-        raise ApiError(400, "'question' is required and must be a string")
-    question = question.strip()
-    if not question:
-        raise ApiError(400, "'question' must not be empty")
-    if len(question) > max_chars:
-        raise ApiError(400, f"'question' is {len(question)} characters; the limit is {max_chars}")
-    lang = data.get("lang", "auto")
-    if lang not in LANGS:
-        raise ApiError(400, f"'lang' must be one of {', '.join(LANGS)}")
-    top_k = data.get("top_k", 3)
-    if isinstance(top_k, float) and top_k.is_integer():  # JSON has one number type: 4.0 is the integer 4
-        top_k = int(top_k)
-    if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 10:
-        raise ApiError(400, "'top_k' must be an integer from 1 to 10")
-    context = data.get("context")
-    if context is not None and (not isinstance(context, str) or len(context) > 100):
-        raise ApiError(400, "'context' must be an entry id (a string of at most 100 characters) or null")
-    return question, lang, top_k, context
-
-
 @bp.post("/ask")
 def ask():
     settings = current_app.config["GRADLAB"]
-    question, lang, top_k, context = parse_ask(json_object(), settings["MAX_QUESTION_CHARS"])
+    body = models.parse(models.ask_model(settings["MAX_QUESTION_CHARS"]), json_object())
+    question = models.strip(body.question)
     start = time.perf_counter()
-    result = answer_question(engine(), question, lang=lang, top_k=top_k, context=context)
+    result = answer_question(engine(), question, lang=body.lang, top_k=body.top_k, context=body.context)
     demo = (result["answer"] or {}).get("demo")
     if demo:
         add_demo_links(demo, result["lang"])
@@ -95,40 +91,13 @@ def ask():
     return jsonify(result)
 
 
-def parse_feedback(data: dict, max_chars: int) -> dict:
-    """Validate a feedback request; return the row to store."""
-    unknown = sorted(set(data) - set(FEEDBACK_FIELDS))
-    if unknown:
-        raise ApiError(400, f"unknown field(s): {', '.join(unknown)}; accepted: {', '.join(FEEDBACK_FIELDS)}")
-    question = data.get("question")
-    if not isinstance(question, str) or not question.strip() or len(question) > max_chars:
-        raise ApiError(400, f"'question' is required: a non-empty string of at most {max_chars} characters")
-    entry_id = data.get("entry_id")
-    if entry_id is not None and entry_id not in engine().kb.entries:
-        raise ApiError(400, "'entry_id' must be the id of an entry (GET /api/entries) or null")
-    confidence = data.get("confidence")
-    if confidence is not None and (
-        isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1
-    ):
-        raise ApiError(400, "'confidence' must be a number from 0 to 1 or null")
-    vote = data.get("vote")
-    if vote not in ("up", "down"):
-        raise ApiError(400, "'vote' must be 'up' or 'down'")
-    comment = data.get("comment") or ""
-    if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
-        raise ApiError(400, f"'comment' must be a string of at most {MAX_COMMENT_CHARS} characters")
-    return {
-        "question": question.strip(),
-        "entry_id": entry_id,
-        "confidence": confidence,
-        "vote": vote,
-        "comment": comment.strip(),
-    }
-
-
 @bp.post("/feedback")
 def feedback():
-    row = parse_feedback(json_object(), current_app.config["GRADLAB"]["MAX_QUESTION_CHARS"])
+    model = models.feedback_model(current_app.config["GRADLAB"]["MAX_QUESTION_CHARS"])
+    body = models.parse(model, json_object())
+    if body.entry_id is not None and body.entry_id not in engine().kb.entries:
+        raise ApiError(400, f"'entry_id' must be {model.model_fields['entry_id'].description}")
+    row = {**body.model_dump(), "question": models.strip(body.question), "comment": models.strip(body.comment)}
     try:
         feedback_id = current_app.extensions["gradlab.storage"].add_feedback(**row)
     except StorageError as exc:

@@ -18,6 +18,11 @@ CSP = (
 )
 
 
+def public_name(model: str) -> str:
+    """Return a model's name without the server's folders (MODEL may be a local path)."""
+    return model.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     """Build the Flask app; load the engine now unless one is passed in."""
     from gradlab.engine import Engine
@@ -34,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     app.extensions["gradlab.engine"] = engine or Engine.load(settings)
     app.extensions["gradlab.storage"] = Storage(settings["DATABASE"])
     errors.init_app(app)
-    app.extensions["gradlab.limiter"] = limits.init_app(app, api.bp, settings)
+    app.extensions["gradlab.limiter"] = limits.init_app(app, [api.bp, reload.bp], settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     reload.init_app(app)
@@ -53,13 +58,24 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     @app.get("/readyz")
     def readyz():
         eng = app.extensions["gradlab.engine"]
+        storage = app.extensions["gradlab.storage"]
+        not_ready = []
+        if not eng.dense.index.ntotal:
+            not_ready.append("the dense index is empty")
+        if not (storage.ready or storage.ensure_schema()):
+            not_ready.append("the database of feedback and the query log cannot be used")
+        if not_ready:
+            return errors.error_response(503, "not_ready", "; ".join(not_ready))
+        problems = app.extensions["gradlab.reload"]["last_error"]
+        knowledge_dir = str(settings["KNOWLEDGE_DIR"]).rstrip("/") + "/"
         return jsonify(
             {
                 "ok": True,
                 "entries": len(eng.kb),
                 "indexed_texts": int(eng.dense.index.ntotal),
-                "model": eng.embedder.name,
-                "last_reload_error": app.extensions["gradlab.reload"]["last_error"],
+                "model": public_name(eng.embedder.name),
+                # public: file names only, never where the server keeps them
+                "last_reload_error": [p.replace(knowledge_dir, "") for p in problems] if problems else None,
             }
         )
 

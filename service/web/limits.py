@@ -1,15 +1,22 @@
-"""Per-client rate limiting of the API (flask-limiter): in-memory by default, Redis or another limits storage
-URL for several replicas. A breach gets the one JSON error shape with status 429 and ``Retry-After``."""
+"""Per-client rate limiting of the API and the admin endpoint (flask-limiter): in-memory by default, Redis or
+another limits storage URL for several replicas. A breach gets the one JSON error shape with status 429 and
+``Retry-After``.
+
+A client is its address, an IPv6 client its /64 (one host usually owns a whole /64, so counting single
+addresses would let it rotate). Behind reverse proxies, TRUSTED_PROXIES hops of ``X-Forwarded-For`` are
+believed; the default, 0, believes none, since any client can send the header.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_limiter import Limiter, RequestLimit
-from flask_limiter.util import get_remote_address
 from gradlab.web.errors import error_response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def on_breach(limit: RequestLimit):
@@ -22,18 +29,34 @@ def on_breach(limit: RequestLimit):
     return response
 
 
-def init_app(app: Flask, blueprint: Blueprint, settings: dict) -> Limiter | None:
-    """Limit every route of ``blueprint`` per client address; RATE_LIMIT empty turns limiting off."""
+def client_key(address: str | None) -> str:
+    """Return the rate-limit bucket of a client address: the address itself, or the /64 of an IPv6 one."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def init_app(app: Flask, blueprints: list[Blueprint], settings: dict) -> Limiter | None:
+    """Limit every route of ``blueprints`` per client; RATE_LIMIT empty turns limiting off."""
+    if settings["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"], x_proto=0, x_host=0, x_prefix=0)
     if not settings["RATE_LIMIT"]:
         return None
     limiter = Limiter(
-        get_remote_address,
+        lambda: client_key(request.remote_addr),
         app=app,
         storage_uri=settings["RATE_LIMIT_STORAGE"],
         on_breach=on_breach,
         swallow_errors=True,
         in_memory_fallback_enabled=True,
-        headers_enabled=True,
+        headers_enabled=False,  # on_breach sets Retry-After; the limiter would rewrite it off by a second
     )
-    limiter.limit(settings["RATE_LIMIT"])(blueprint)
+    for blueprint in blueprints:
+        limiter.limit(settings["RATE_LIMIT"])(blueprint)
     return limiter

@@ -1,14 +1,13 @@
 """The OpenAPI 3 description of every endpoint, served at /openapi.json.
 
 Kept in step with the routes by a test: an endpoint added without a description here fails the suite, and
-the fuzz test (schemathesis) checks every response against these schemas.
+the fuzz test (schemathesis) checks every response against these schemas. The request bodies are generated
+from the pydantic models that validate them (``gradlab.web.models``).
 """
 
 from __future__ import annotations
 
-import json
-
-from gradlab.answer import LANGS
+from gradlab.web.models import request_schemas
 
 ERROR = {
     "type": "object",
@@ -19,6 +18,7 @@ ERROR = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "error": {"type": "string"},
         "message": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "string"}},
     },
 }
 ENTRY_REF = {
@@ -112,32 +112,15 @@ ANSWER = {
         },
     },
 }
-ASK_REQUEST = {
+READY = {
     "type": "object",
-    "required": ["question"],
-    "additionalProperties": False,
+    "required": ["ok", "entries", "indexed_texts", "model", "last_reload_error"],
     "properties": {
-        "question": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"},
-        "lang": {"type": "string", "enum": list(LANGS), "default": "auto"},
-        "top_k": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
-        "context": {
-            "type": ["string", "null"],
-            "maxLength": 100,
-            "description": "id of the entry that answered the previous question; a short follow-up that names "
-            "no concept of its own ('那它的参数量呢') is read in its light",
-        },
-    },
-}
-FEEDBACK_REQUEST = {
-    "type": "object",
-    "required": ["question", "vote"],
-    "additionalProperties": False,
-    "properties": {
-        "question": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"},
-        "entry_id": {"type": ["string", "null"], "description": "an id from GET /api/entries, or null"},
-        "confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-        "vote": {"type": "string", "enum": ["up", "down"]},
-        "comment": {"type": "string", "maxLength": 1000},
+        "ok": {"type": "boolean", "const": True},
+        "entries": {"type": "integer"},
+        "indexed_texts": {"type": "integer"},
+        "model": {"type": "string"},
+        "last_reload_error": {"type": ["array", "null"], "items": {"type": "string"}},
     },
 }
 
@@ -168,12 +151,7 @@ LANG_PARAM = {
 
 def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> dict:
     """Return the OpenAPI document for the current limits and knowledge base."""
-    ask_request = json.loads(json.dumps(ASK_REQUEST))
-    feedback_request = json.loads(json.dumps(FEEDBACK_REQUEST))
-    for schema in (ask_request, feedback_request):
-        schema["properties"]["question"]["maxLength"] = max_question_chars
-    if entry_ids is not None:
-        feedback_request["properties"]["entry_id"]["enum"] = [*entry_ids, None]
+    requests = request_schemas(max_question_chars, entry_ids)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -222,7 +200,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                                 "properties": {"entries": {"type": "array", "items": ref("EntryRef")}},
                             },
                         ),
-                        **errors(400),
+                        **errors(400, 429),
                     },
                 }
             },
@@ -233,7 +211,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                         path_param("entry_id"),
                         LANG_PARAM,
                     ],
-                    "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404)},
+                    "responses": {"200": json_response("the entry", ref("Entry")), **errors(400, 404, 429)},
                 }
             },
             "/api/suggest": {
@@ -278,7 +256,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                                 "properties": {"demos": {"type": "array", "items": ref("Demo")}},
                             },
                         ),
-                        **errors(400),
+                        **errors(400, 429),
                     },
                 }
             },
@@ -289,7 +267,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                         path_param("name"),
                         LANG_PARAM,
                     ],
-                    "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404)},
+                    "responses": {"200": json_response("the demo", ref("Demo")), **errors(400, 404, 429)},
                 }
             },
             "/api/demos/{name}/source": {
@@ -298,7 +276,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                     "parameters": [path_param("name")],
                     "responses": {
                         "200": {"description": "Python source", "content": {"text/plain": {}}},
-                        **errors(404),
+                        **errors(404, 429),
                     },
                 }
             },
@@ -306,7 +284,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "get": {
                     "summary": "The demo's plot from its built result, with English or Chinese labels",
                     "parameters": [path_param("name"), LANG_PARAM],
-                    "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(400, 404)},
+                    "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, **errors(400, 404, 429)},
                 }
             },
             "/admin/reload": {
@@ -314,10 +292,15 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                     "summary": "Swap in the edited knowledge base and index (Authorization: Bearer token)",
                     "responses": {
                         "200": json_response("reloaded", {"type": "object"}),
+                        **errors(404, 429),
+                        "401": {
+                            **json_response("no or wrong bearer token", ref("Error")),
+                            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+                        },
                         "422": json_response(
-                            "invalid knowledge base; the last good one keeps serving", {"type": "object"}
+                            "invalid knowledge base, listed in 'problems'; the last good one keeps serving",
+                            ref("Error"),
                         ),
-                        **errors(401, 404, 429),
                     },
                 }
             },
@@ -325,7 +308,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             "/readyz": {
                 "get": {
                     "summary": "Model and index loaded",
-                    "responses": {"200": json_response("ready", {"type": "object"}), **errors(503)},
+                    "responses": {"200": json_response("ready", READY), **errors(503)},
                 }
             },
             "/openapi.json": {
@@ -341,8 +324,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
                 "Starter": STARTER,
                 "Suggestion": SUGGESTION,
                 "Answer": ANSWER,
-                "AskRequest": ask_request,
-                "FeedbackRequest": feedback_request,
+                **requests,
             }
         },
     }

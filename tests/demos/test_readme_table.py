@@ -7,7 +7,11 @@ import pytest
 from gradlab import demos
 
 README = Path(demos.__file__).resolve().parent / "README.md"
-TIMED = {"lstm_vs_gru_cost", "cnn_vs_rnn_sequences", "depthwise_separable"}  # headlines quoting wall-clock times: compared as text shape
+TIMED = {
+    "lstm_vs_gru_cost",
+    "cnn_vs_rnn_sequences",
+    "depthwise_separable",
+}  # headlines quoting wall-clock times: compared as text shape
 
 
 def readme_rows() -> dict[str, list[str]]:

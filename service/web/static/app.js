@@ -1,5 +1,7 @@
 // gradlab chat page: asks the JSON API and renders answers. User text only ever goes in via textContent;
-// the only HTML inserted is the answer body, rendered by the server from the curated knowledge base.
+// the only HTML inserted is the answer body, as the server sends it (rendered from the curated knowledge base
+// and its MathML allow-listed). The conversation kept in localStorage holds answer data without that HTML:
+// restoring it fetches each entry's body from the server again, so nothing stored is ever inserted as HTML.
 // While typing, titles of matching entries are suggested (ARIA combobox: arrows, Enter, Escape).
 "use strict";
 
@@ -105,8 +107,31 @@ function loadHistory() {
   try { return JSON.parse(localStorage.getItem(HISTORY_KEY)) || []; } catch { return []; }
 }
 
+function withoutHtml(data) {
+  if (!data.answer) return data;
+  const { html, ...answer } = data.answer;
+  return { ...data, answer };
+}
+
 function saveHistory(items) {
-  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(items.slice(-30))); } catch { /* storage full: keep going */ }
+  const kept = items.slice(-30).map(withoutHtml);
+  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(kept)); } catch { /* storage full: keep going */ }
+}
+
+function sameOriginPath(url) {
+  // stored data may have been tampered with: only this server's own paths become links or images
+  return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : null;
+}
+
+async function fillAnswerBody(el, entryId, lang) {
+  const url = body.dataset.entryUrl.replace("ENTRY_ID", encodeURIComponent(entryId));
+  try {
+    const response = await fetch(`${url}?lang=${lang === "zh" ? "zh" : "en"}`);
+    if (!response.ok) throw new Error(String(response.status));
+    el.innerHTML = (await response.json()).html; // fresh from the server, never from storage
+  } catch {
+    el.textContent = t("error");
+  }
 }
 
 function lastAnswerId() {
@@ -142,13 +167,15 @@ function renderDemo(card, demo) {
   card.querySelector(".cmd").textContent = demo.command;
   const source = card.querySelector(".src");
   source.textContent = demo.source;
-  if (demo.source_url) source.href = demo.source_url;
+  const sourceUrl = sameOriginPath(demo.source_url);
+  if (sourceUrl) source.href = sourceUrl;
   const copy = card.querySelector(".copy");
   copy.addEventListener("click", () => copyText(demo.command, copy, t("copied"), t("copy")));
-  if (demo.result) {
+  const plotUrl = sameOriginPath(demo.plot_url);
+  if (demo.result && plotUrl) {
     const figure = card.querySelector(".demo-figure");
     const img = card.querySelector(".demo-plot");
-    img.src = demo.plot_url;
+    img.src = plotUrl;
     img.alt = `${demo.title}: ${demo.result.headline}`;
     card.querySelector(".demo-headline").textContent =
       `${demo.result.headline} (${demo.result.claim_held ? t("claim_held") : t("claim_failed")})`;
@@ -208,8 +235,13 @@ function renderAnswer(data) {
   node.dataset.entryId = answer.id;
   node.querySelector(".answer-title").textContent = answer.title;
   confidenceBadge(node.querySelector(".confidence"), data.confidence);
-  node.querySelector(".answer-body").innerHTML = answer.html; // server-rendered from the curated knowledge base
-  addTableOfContents(node);
+  const answerBody = node.querySelector(".answer-body");
+  if (typeof answer.html === "string") {
+    answerBody.innerHTML = answer.html; // this response's, from the server
+    addTableOfContents(node);
+  } else {
+    fillAnswerBody(answerBody, answer.id, data.lang).then(() => addTableOfContents(node));
+  }
   const pageUrl = entryPageUrl(answer.id, data.lang);
   node.querySelector(".page-link").href = pageUrl;
   const copyLink = node.querySelector(".copy-link");
@@ -455,7 +487,7 @@ document.getElementById("clear").addEventListener("click", () => {
 
 applyUiLang();
 loadHistory().forEach((data) => {
-  try { showExchange(data); } catch { saveHistory([]); }
+  try { showExchange(withoutHtml(data)); } catch { saveHistory([]); } // stored HTML is never trusted
 });
 
 // /?q=... asks on load; the address then drops the question so a reload does not ask it twice
