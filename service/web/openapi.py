@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from gradlab.answer import LANGS
+from gradlab.web import lab_openapi
 
 ERROR = {
     "type": "object",
@@ -125,7 +126,7 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
         schema["properties"]["question"]["maxLength"] = max_question_chars
     if entry_ids is not None:
         feedback_request["properties"]["entry_id"]["enum"] = [*entry_ids, None]
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "gradlab",
@@ -266,3 +267,5 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             }
         },
     }
+    lab_openapi.extend(document, json_response, errors, ref)
+    return document
