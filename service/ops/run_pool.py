@@ -64,7 +64,8 @@ class Worker:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        self.conn.close()
+        if not self.conn.closed:
+            self.conn.close()
         self.process.kill()
         self.process.wait(timeout=10)
 
