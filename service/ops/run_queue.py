@@ -94,7 +94,8 @@ class RQBackend:
                 result = job.return_value()
                 self.store.save(name, key, params, result)
                 return runs.Run(key, name, params, "done", result=result)
-            return runs.Run(key, name, params, *failure(job.exc_info or "", self.cpu_seconds))
+            latest = job.latest_result()
+            return runs.Run(key, name, params, *failure(latest.exc_string or "" if latest else "", self.cpu_seconds))
         except RedisError as exc:
             raise self.unavailable(exc) from None
 
