@@ -38,8 +38,8 @@ class Lab:
         return self.backend.submit(name, values, key)
 
     def get(self, name: str, key: str) -> runs.Run | None:
-        """Return run ``key`` of demo ``name`` from the cache or the backend, None when unknown."""
-        return self.store.load(name, key) or (self.backend.get(name, key) if self.backend else None)
+        """Return run ``key`` of demo ``name`` from the backend (a run it just computed) or the cache, else None."""
+        return (self.backend.get(name, key) if self.backend else None) or self.store.load(name, key)
 
     def close(self) -> None:
         if self.backend is not None:

@@ -59,13 +59,16 @@ class Worker:
         self.process = subprocess.Popen(command, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
         child.close()
         self.conn = Connection(parent.detach())
+        self.stopping = threading.Lock()
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        if not self.conn.closed:
-            self.conn.close()
+        """Kill the process and close the socket; safe to call from the slot thread and ``close`` at once."""
+        with self.stopping:
+            if not self.conn.closed:
+                self.conn.close()
         self.process.kill()
         self.process.wait(timeout=10)
 
