@@ -5,6 +5,7 @@ import pytest
 import schemathesis
 from gradlab import create_app
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import assert_error
 
@@ -56,7 +57,10 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app):
         def check(case):
             nonlocal cases
             cases += 1
-            case.call_and_validate()
+            # a run's params are valid only for the demo named in the path, which a schema cannot tie together:
+            # another demo's params are schema-valid there and rightly get 400
+            cross_field = case.operation.path == "/api/demos/{name}/runs"
+            case.call_and_validate(excluded_checks=[positive_data_acceptance] if cross_field else [])
 
         check()
     print(f"schemathesis: {cases} generated requests, none answered 5xx or off-schema")
