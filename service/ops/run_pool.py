@@ -40,14 +40,16 @@ def worker_loop(conn, memory_mb: int) -> None:
             return
         runs.limit_cpu(cpu_seconds)
         try:
-            conn.send(("done", runs.resolve(target)(name, params)))
+            answer = ("done", runs.resolve(target)(name, params))
         except Exception as exc:
-            if runs.out_of_memory(exc):
-                conn.send(("killed", f"stopped: over its memory limit of {memory_mb} MB"))
-            else:
-                conn.send(("failed", f"{exc.__class__.__name__}: {exc}"))
+            reason = f"over its memory limit of {memory_mb} MB" if runs.out_of_memory(exc) else None
+            answer = ("killed", f"stopped: {reason}") if reason else ("failed", f"{exc.__class__.__name__}: {exc}")
         finally:
             runs.limit_cpu(None)
+        try:
+            conn.send(answer)
+        except OSError:  # the pool closed this worker meanwhile
+            return
 
 
 class Worker:
