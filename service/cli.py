@@ -212,18 +212,36 @@ def index() -> None:
 
 @main.command()
 @click.option("--force", is_flag=True, help="Rerun every demo even if its cached result is current.")
-def build(force: bool) -> None:
-    """Build what serving needs: the index if stale, and every demo's result if its source changed."""
+@click.option("--no-lab-grid", is_flag=True, help="Skip precomputing the demo lab's knob grid.")
+def build(force: bool, no_lab_grid: bool) -> None:
+    """Build what serving needs: the index if stale, every demo's result if its source changed, the lab grid."""
     from gradlab.knowledge.demo_results import build_results
+    from gradlab.ops.lab import precompute
 
     engine = load_engine()
     state = "rebuilt" if "index_build_s" in engine.timings else "up to date"
     click.echo(f"index {state}: {engine.dense.index.ntotal} texts, {len(engine.kb)} entries")
     status = build_results(engine.data_dir, force=force, progress=lambda n, s: click.echo(f"demo {n}: {s}"))
+    if not no_lab_grid:
+        precompute(engine.data_dir, progress=lambda n, s: click.echo(f"demo {n}: {s}"))
     failed = [n for n, s in status.items() if s.startswith("failed")]
     if failed:
         click.echo(f"{len(failed)} demo(s) failed: {', '.join(failed)}", err=True)
         sys.exit(1)
+
+
+@main.command("lab-worker")
+@click.option("--url", default=None, help="Redis URL of the run queue (default: GRADLAB_LAB_REDIS_URL).")
+@click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
+@click.option("--name", default=None, help="Worker name shown in RQ (default: random).")
+def lab_worker(url: str | None, burst: bool, name: str | None) -> None:
+    """Compute demo lab runs from the Redis queue (GRADLAB_LAB_BACKEND=rq); run one per core, on any host."""
+    from gradlab.ops.run_queue import work
+
+    url = url or load_settings()["LAB_REDIS_URL"]
+    if not url:
+        raise click.UsageError("give --url or set GRADLAB_LAB_REDIS_URL, e.g. redis://localhost:6379/0")
+    work(url, burst=burst, name=name)
 
 
 @main.command("settings")

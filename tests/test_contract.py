@@ -6,6 +6,7 @@ import schemathesis
 from gradlab import create_app
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import assert_error
 
@@ -75,7 +76,10 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_schema(fuzz_app, mode):
         def check(case):
             nonlocal cases
             cases += 1
-            case.call_and_validate()
+            # a run's params are valid only for the demo named in the path, which a schema cannot tie together:
+            # another demo's params are schema-valid there and rightly get 400
+            cross_field = case.operation.path == "/api/demos/{name}/runs"
+            case.call_and_validate(excluded_checks=[positive_data_acceptance] if cross_field else [])
 
         check()
     print(f"schemathesis ({mode}): {cases} requests to {len(fuzzed)} operations, none answered off-schema")

@@ -163,6 +163,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, "gunicorn worker processes for `gradlab serve` (one per core)."),
     Setting("THREADS", 4, "Threads per gunicorn worker."),
     Setting(
+        "LAB_BACKEND",
+        "local",
+        "Where demo lab runs are computed: local (a pool of worker processes per web worker), rq (RQ jobs over "
+        "Redis, computed by `gradlab lab-worker` processes, for several replicas) or off.",
+    ),
+    Setting("LAB_WORKERS", 1, "Demo worker processes per web worker with LAB_BACKEND=local."),
+    Setting(
+        "LAB_QUEUE_SIZE",
+        4,
+        "Lab runs that may wait for a worker; one more gets 429 with Retry-After.",
+    ),
+    Setting(
+        "LAB_CPU_SECONDS",
+        30.0,
+        "CPU time one lab run may use (RLIMIT_CPU); past it the run is killed and reported as such. The slowest "
+        "quick run measured 5 s.",
+    ),
+    Setting(
+        "LAB_MEMORY_MB",
+        3072,
+        "Address space of a demo worker process (RLIMIT_AS), torch included (about 1 GB); 0 sets no limit.",
+    ),
+    Setting("LAB_REDIS_URL", "", "Redis URL of the run queue with LAB_BACKEND=rq, e.g. redis://localhost:6379/0."),
+    Setting(
         "LOG_QUERIES",
         True,
         "Log every question (time, question, language, top entry, confidence, answered, "

@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     from gradlab.engine import Engine
     from gradlab.ops import reload
     from gradlab.ops.storage import Storage
-    from gradlab.web import api, errors, limits, pages
+    from gradlab.web import api, errors, lab, limits, pages
 
     settings = load_settings(config)
     app = Flask(__name__)
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None, engine=None) -> Flask:
     app.extensions["gradlab.limiter"] = limits.init_app(app, [api.bp, reload.bp], settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    lab.init_app(app)
     reload.init_app(app)
 
     @app.get("/healthz")

@@ -7,6 +7,7 @@ from the pydantic models that validate them (``gradlab.web.models``).
 
 from __future__ import annotations
 
+from gradlab.web import lab_openapi
 from gradlab.web.models import request_schemas
 
 ERROR = {
@@ -152,7 +153,7 @@ LANG_PARAM = {
 def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> dict:
     """Return the OpenAPI document for the current limits and knowledge base."""
     requests = request_schemas(max_question_chars, entry_ids)
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "gradlab",
@@ -328,3 +329,5 @@ def spec(max_question_chars: int = 500, entry_ids: list[str] | None = None) -> d
             }
         },
     }
+    lab_openapi.extend(document, json_response, errors, ref)
+    return document

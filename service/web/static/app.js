@@ -162,6 +162,7 @@ function formatMetric(value) {
 
 function renderDemo(card, demo) {
   card.hidden = false;
+  card.dataset.demo = demo.name; // lab.js adds the demo's knobs to cards so marked
   card.querySelector(".demo-title").textContent = demo.title;
   card.querySelector(".demo-claim").textContent = demo.claim;
   card.querySelector(".cmd").textContent = demo.command;
