@@ -35,6 +35,8 @@ class Engine:
     retriever: Retriever
     timings: dict[str, float]
     demo_records: dict[str, dict | None]
+    # (entry id, lang) -> the entry as an answer, rendered once: knowledge only changes with a new engine (reload)
+    payloads: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:
