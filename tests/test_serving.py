@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,15 +25,20 @@ GRADLAB = Path(sys.executable).parent / "gradlab"
 class Served:
     """``gradlab serve`` in a subprocess on a free port, with the given settings."""
 
-    def __init__(self, data_dir: Path, **settings: str):
+    def __init__(self, data_dir: Path, log: Path, **settings: str):
+        self.log = log
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         env = {**os.environ, "GRADLAB_DATA_DIR": str(data_dir), "GRADLAB_RATE_LIMIT": "", "GRADLAB_WORKERS": "2"}
         env.update({f"GRADLAB_{name}": value for name, value in settings.items()})
-        self.proc = subprocess.Popen(
-            [str(GRADLAB), "serve", "--port", str(self.port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [str(GRADLAB), "serve", "--port", str(self.port)], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 180
@@ -41,7 +47,7 @@ class Served:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                     return
             except OSError:
-                assert self.proc.poll() is None, self.proc.stdout.read().decode()[-2000:]
+                assert self.proc.poll() is None, self.output()
                 assert time.monotonic() < deadline, "server did not become ready"
                 time.sleep(0.2)
 
@@ -51,9 +57,11 @@ class Served:
             json.dumps({"question": question}).encode(),
             {"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 200
-            return json.loads(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{exc}; server output:\n{self.output()}") from None
 
     def worker_pids(self, expected: int) -> set[int]:
         """Return the pids of the gunicorn workers once all ``expected`` have forked."""
@@ -78,11 +86,11 @@ class Served:
 
 
 @pytest.fixture()
-def serve(real_data_dir):
+def serve(real_data_dir, tmp_path):
     servers: list[Served] = []
 
     def start(**settings: str) -> Served:
-        server = Served(real_data_dir, **settings)
+        server = Served(real_data_dir, tmp_path / f"server-{len(servers)}.log", **settings)
         servers.append(server)
         server.wait_ready()
         return server

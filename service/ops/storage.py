@@ -7,7 +7,8 @@ queued. Feedback is what the user asked us to keep, so ``add_feedback`` writes a
 when it cannot, and the API says so.
 
 Connections belong to one process: the process that creates a ``Storage`` keeps none open, and a process forked
-from it (a gunicorn worker) drops the inherited pool and its writer and opens its own on first use. SQLite runs
+from it (a gunicorn worker) drops the inherited pool and writer right after the fork and opens its own on first
+use. SQLite runs
 in WAL mode with ``synchronous=NORMAL``: readers never block the writer, and a commit does not wait for fsync.
 """
 
@@ -19,6 +20,7 @@ import logging
 import os
 import queue
 import threading
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -108,10 +110,11 @@ class Storage:
         self.ready = False
         self.ensure_schema()
         self.engine.dispose()  # keep no connection that a forked worker could inherit
-        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._queue: queue.Queue | None = None
         self._writer: threading.Thread | None = None
+        this = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (storage := this()) and storage._after_fork())
 
     def ensure_schema(self) -> bool:
         """Create the tables if missing; return False (and log why) when the database is unusable."""
@@ -123,23 +126,25 @@ class Storage:
             self.ready = False
         return self.ready
 
-    def _own_process(self) -> None:
-        """After a fork, forget the parent's pooled connections and writer thread (neither is this process's)."""
-        if os.getpid() != self._pid:
-            self.engine.dispose(close=False)  # closing would end the parent's connections too
-            self._pid, self._lock, self._queue, self._writer = os.getpid(), threading.Lock(), None, None
+    def _after_fork(self) -> None:
+        """In a forked child, before any of its threads runs: forget the parent's pooled connections and writer."""
+        self.engine.dispose(close=False)  # closing would end the parent's connections too
+        self._lock, self._queue, self._writer = threading.Lock(), None, None
 
     def _started_queue(self) -> queue.Queue:
         """Return this process's queue, starting the writer thread on first use."""
-        self._own_process()
-        if self._queue is None:
+        rows_queue = self._queue
+        if rows_queue is None:
             with self._lock:
                 if self._queue is None:
-                    self._writer = threading.Thread(target=self._run_writer, name="gradlab-query-log", daemon=True)
                     self._queue = queue.Queue(maxsize=self.queue_size)
+                    self._writer = threading.Thread(
+                        target=self._run_writer, args=(self._queue,), name="gradlab-query-log", daemon=True
+                    )
                     self._writer.start()
                     atexit.register(self.close)
-        return self._queue
+                rows_queue = self._queue
+        return rows_queue
 
     def log_query(
         self, *, question: str, lang: str, top_entry: str | None, confidence: float, answered: bool, latency_ms: float
@@ -164,9 +169,8 @@ class Storage:
                 log.warning("query log queue full: %d questions not logged so far", self.dropped)
             return False
 
-    def _run_writer(self) -> None:
+    def _run_writer(self, rows_queue: queue.Queue) -> None:
         """Insert queued rows in batches until the stop marker arrives."""
-        rows_queue = self._queue
         stop = False
         while not stop:
             batch = [rows_queue.get()]
@@ -198,13 +202,12 @@ class Storage:
 
     def flush(self) -> None:
         """Wait until every question queued so far in this process is written (or counted as failed)."""
-        self._own_process()
-        if self._queue is not None:
-            self._queue.join()
+        rows_queue = self._queue
+        if rows_queue is not None:
+            rows_queue.join()
 
     def close(self) -> None:
         """Write what is still queued, then stop the writer; logging afterwards starts a new one."""
-        self._own_process()
         with self._lock:
             rows_queue, writer, self._queue, self._writer = self._queue, self._writer, None, None
         if writer is None:
@@ -219,7 +222,6 @@ class Storage:
         self, *, question: str, entry_id: str | None, confidence: float | None, vote: str, comment: str
     ) -> int:
         """Store one feedback row and return its id; raise StorageError when it cannot be stored."""
-        self._own_process()
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(
@@ -237,7 +239,6 @@ class Storage:
             raise StorageError(f"feedback could not be stored ({exc.__class__.__name__})") from exc
 
     def feedback_rows(self) -> list[dict]:
-        self._own_process()
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(sa.select(feedback).order_by(feedback.c.id))]
 
