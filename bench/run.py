@@ -304,6 +304,16 @@ def index_rows(engine, sizes: tuple[int, ...]) -> list[dict]:
     return rows
 
 
+ENCODERS_HEADING = "## Encoders"
+
+
+def write_keeping_encoders(path: Path, report: str) -> None:
+    """Write the report to ``path``, keeping the encoder comparison that bench/encoders.py wrote there."""
+    old = path.read_text() if path.exists() else ""
+    encoders = old[old.index(ENCODERS_HEADING) :] if ENCODERS_HEADING in old else ""
+    path.write_text(report.rstrip("\n") + "\n" + ("\n" + encoders if encoders else ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per latency / throughput measurement")
@@ -395,14 +405,14 @@ def main() -> int:
             )
     if args.write:
         command = " ".join(["bench/run.py", *sys.argv[1:]])
-        args.write.write_text(
+        report = (
             f"# Performance\n\nProduced by `make bench` (this run: `.venv/bin/python {command}`) on the 2-core "
             "development machine; one run, medians.\n\n```\n"
             + "\n".join(lines[:2])
             + "\n```\n\n"
             + "\n".join(lines[2:])
-            + "\n"
         )
+        write_keeping_encoders(args.write, report)
     return 0
 
 
