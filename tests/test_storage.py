@@ -122,3 +122,37 @@ def test_the_writer_batches_rows_and_close_flushes_them(tmp_path):
     with sa.create_engine(f"sqlite:///{path}").connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM queries").scalar() == 120
     assert storage.dropped == 0 and storage.failed == 0
+
+
+def test_a_forked_process_opens_its_own_connection_and_writer(tmp_path):
+    import json
+    import os
+    import select
+    import signal
+
+    storage = Storage(str(tmp_path / "fork.sqlite3"))
+    log(storage, "from the parent")
+    assert storage.query_rows()  # the parent now holds a pooled connection and a running writer
+    parent_connection = storage.engine.pool.checkedin()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it inherited, then log through its own writer
+        try:
+            inherited = storage.engine.pool.checkedin()
+            log(storage, "from the child")
+            storage.flush()
+            report = {"inherited": inherited, "rows": len(storage.query_rows())}
+        except BaseException as exc:  # the parent must hear of any failure
+            report = {"error": repr(exc)}
+        os.write(write, json.dumps(report).encode())
+        os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 60)
+    if not ready:  # a child still using the parent's writer (a thread that did not survive the fork) waits forever
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        assert ready, "the child's question was never written: it has no writer of its own"
+        report = json.loads(pipe.read())
+    assert parent_connection == 1
+    assert report == {"inherited": 0, "rows": 2}
