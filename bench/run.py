@@ -5,11 +5,12 @@
 One run on this machine, medians and ratios (the machine is shared: absolute times wander, ratios less).
 The server is what `make serve` starts: default settings (query log on, default workers and threads, the rate
 limiter on with a limit this one client cannot reach), its database in a fresh instance folder.
-Measures: the floor (encode one question + search, in process); the cost of each stage of one request, in
-process; POST /api/ask over HTTP on the production server (gunicorn) at concurrency 1 (p50, p99, ratio to the
-floor); throughput at concurrency 1, 4 and 16; rows in the query log against requests answered; cold start to
-first answer with and without a built index; index build and search for the real knowledge base and for
-synthetic ones of 10k and 100k entries (exact vs HNSW, recall@10 against exact); server memory.
+Measures, taking turns question by question so the machine's load falls on each alike: the floor (encode one
+question + search, in process), the cost of each stage of one request (in process), and POST /api/ask over HTTP
+on the production server (gunicorn) at concurrency 1 (p50, p99, ratio to the floor). Then: throughput at
+concurrency 1, 4 and 16; rows in the query log against requests answered; cold start to first answer with and
+without a built index; index build and search for the real knowledge base and for synthetic ones of 10k and
+100k entries (exact vs HNSW, recall@10 against exact); server memory.
 """
 
 from __future__ import annotations
@@ -123,15 +124,12 @@ class Server:
             return db.execute("SELECT count(*) FROM queries").fetchone()[0]
 
 
-def measure_floor(engine, questions: list[str]) -> list[float]:
+def floor_ms(engine, question: str) -> float:
     """Encode one question and search the dense index, in process: what no service can avoid."""
-    times = []
-    for q in questions:
-        start = time.perf_counter()
-        vector = engine.embedder.encode([engine.retriever.dense_query(q) or q])
-        engine.dense.search(vector, k=256)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    start = time.perf_counter()
+    vector = engine.embedder.encode([engine.retriever.dense_query(question) or question])
+    engine.dense.search(vector, k=256)
+    return (time.perf_counter() - start) * 1000
 
 
 STAGES = (
@@ -147,7 +145,7 @@ STAGES = (
 )
 
 
-def stage_times(engine, app, questions: list[str]) -> dict[str, list[float]]:
+def stage_ms(engine, app, question_text: str) -> dict[str, float]:
     """Time each stage of one /api/ask request in process, in the order the view runs them (milliseconds)."""
     from flask import jsonify
     from gradlab.answer import answer_question
@@ -155,65 +153,70 @@ def stage_times(engine, app, questions: list[str]) -> dict[str, list[float]]:
     from gradlab.web.api import parse_ask
 
     retriever, lexical = engine.retriever, engine.retriever.lexical
-    storage = app.extensions["gradlab.storage"]
-    times: dict[str, list[float]] = {name: [] for name, _ in STAGES}
-    for i, q in enumerate(questions):
-        body = json.dumps({"question": f"{q} ^{i}"}).encode()  # unique text: no cache may flatter a stage
-        marks = [time.perf_counter()]
-        question, lang, top_k = parse_ask(json.loads(body), engine.settings["MAX_QUESTION_CHARS"])
+    body = json.dumps({"question": question_text}).encode()
+    marks = [time.perf_counter()]
+    question, lang, top_k = parse_ask(json.loads(body), engine.settings["MAX_QUESTION_CHARS"])
+    marks.append(time.perf_counter())
+    query = retriever.dense_query(question)
+    marks.append(time.perf_counter())
+    vector = engine.embedder.encode([query])
+    marks.append(time.perf_counter())
+    engine.dense.search(vector, k=DENSE_ROWS)
+    marks.append(time.perf_counter())
+    tokens = lexical.query_tokens(question)
+    lexical.scores(tokens)
+    lexical.coverage(tokens)
+    marks.append(time.perf_counter())
+    features = retriever.features(question)  # not timed: fills the encoding cache for the next two stages
+    retriever.features = lambda _question: features  # fusion alone: the features are already known
+    try:
         marks.append(time.perf_counter())
-        query = retriever.dense_query(question)
+        retriever.rank(question, limit=max(top_k, 3) + 1)
         marks.append(time.perf_counter())
-        vector = engine.embedder.encode([query])
+        result = answer_question(engine, question, lang=lang, top_k=top_k)  # fusion again, then assembly
         marks.append(time.perf_counter())
-        engine.dense.search(vector, k=DENSE_ROWS)
-        marks.append(time.perf_counter())
-        tokens = lexical.query_tokens(question)
-        lexical.scores(tokens)
-        lexical.coverage(tokens)
-        marks.append(time.perf_counter())
-        features = retriever.features(question)  # not timed: fills the encoding cache for the next two stages
-        retriever.features = lambda _question, f=features: f  # fusion alone: the features are already known
-        try:
-            marks.append(time.perf_counter())
-            retriever.rank(question, limit=max(top_k, 3) + 1)
-            marks.append(time.perf_counter())
-            result = answer_question(engine, question, lang=lang, top_k=top_k)  # fusion again, then assembly
-            marks.append(time.perf_counter())
-        finally:
-            del retriever.features
-        with app.test_request_context():
-            jsonify(result).get_data()
-        marks.append(time.perf_counter())
-        storage.log_query(
-            question=question, lang=result["lang"], top_entry=None, confidence=0.0, answered=False, latency_ms=0.0
-        )
-        marks.append(time.perf_counter())
-        ms = [(b - a) * 1000 for a, b in zip(marks, marks[1:])]
-        parse, normalise, encode, dense, lex, _, fusion, answer, json_ms, logging_ms = ms
-        for name, value in (
-            ("parse", parse),
-            ("normalise", normalise),
-            ("encode", encode),
-            ("dense", dense),
-            ("lexical", lex),
-            ("fusion", fusion),
-            ("assembly", max(answer - fusion, 0.0)),
-            ("json", json_ms),
-            ("logging", logging_ms),
-        ):
-            times[name].append(value)
-    storage.close()
-    return times
+    finally:
+        del retriever.features
+    with app.test_request_context():
+        jsonify(result).get_data()
+    marks.append(time.perf_counter())
+    app.extensions["gradlab.storage"].log_query(
+        question=question, lang=result["lang"], top_entry=None, confidence=0.0, answered=False, latency_ms=0.0
+    )
+    marks.append(time.perf_counter())
+    parse, normalise, encode, dense, lex, _, fusion, answer, json_ms, logging_ms = (
+        (b - a) * 1000 for a, b in zip(marks, marks[1:])
+    )
+    return {
+        "parse": parse,
+        "normalise": normalise,
+        "encode": encode,
+        "dense": dense,
+        "lexical": lex,
+        "fusion": fusion,
+        "assembly": max(answer - fusion, 0.0),
+        "json": json_ms,
+        "logging": logging_ms,
+    }
 
 
-def sequential_latency(server: Server, questions: list[str]) -> list[float]:
-    conn, times = server.connection(), []
+def side_by_side(engine, app, server: Server, questions: list[str]) -> tuple[list[float], dict, list[float]]:
+    """Per question, in turn: the floor, the stages in process, and POST /api/ask over HTTP at concurrency 1.
+
+    Taking turns question by question lets a shared machine's load fall on all three alike, so the ratios hold.
+    Each measurement gets its own text: the encoding cache must not flatter any figure.
+    """
+    conn = server.connection()
+    floor, stages, http = [], {name: [] for name, _ in STAGES}, []
     for i, q in enumerate(questions):
+        floor.append(floor_ms(engine, f"{q} !{i}"))
+        for name, ms in stage_ms(engine, app, f"{q} ^{i}").items():
+            stages[name].append(ms)
         start = time.perf_counter()
-        server.ask(conn, f"{q} #{i}")  # unique text: the encoding cache must not flatter the figure
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+        server.ask(conn, f"{q} #{i}")
+        http.append((time.perf_counter() - start) * 1000)
+    app.extensions["gradlab.storage"].close()
+    return floor, stages, http
 
 
 def throughput(server: Server, concurrency: int, total: int) -> tuple[float, int]:
@@ -346,15 +349,12 @@ def main() -> int:
             f"model load (fresh process, imports included): {load_s:.2f} s; index build: "
             f"{engine.timings['index_build_s']:.2f} s"
         )
-        floor = measure_floor(engine, QUESTIONS[: args.requests])
         app = create_app({"DATA_DIR": str(built), "INSTANCE_DIR": str(Path(tmp) / "stages")}, engine=engine)
-        stages = stage_times(engine, app, QUESTIONS[: args.requests])
-
         server = Server(str(built), str(Path(tmp) / "instance"))
         warm_start = server.start()
         for q in QUESTIONS[:10]:
             server.ask(server.connection(), q)
-        http_ms = sequential_latency(server, QUESTIONS[: args.requests])
+        floor, stages, http_ms = side_by_side(engine, app, server, QUESTIONS[: args.requests])
         rates = {c: throughput(server, c, args.requests) for c in (1, 4, 16)}
         memory = server.memory_mb()
         server.stop()
@@ -385,7 +385,7 @@ def main() -> int:
         say(f"| cold start to first answer, no index | {cold_start:.2f} s | |")
         say(f"| server memory (PSS, master + workers) | {memory:.0f} MB | |")
         say("")
-        say("One request, stage by stage (in process, medians over the same questions):")
+        say("One request, stage by stage (in process, taking turns with the floor and the HTTP requests):")
         say("")
         say("| stage | p50 | p99 |")
         say("|---|---|---|")
