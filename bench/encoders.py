@@ -159,7 +159,8 @@ def main() -> int:
         HEADING,
         "",
         "The bundled all-MiniLM-L6-v2 through torch and through sentence-transformers' ONNX backend (ONNX Runtime), "
-        "exported from the bundled folder, one thread (`bench/encoders.py`). Encode p50: one dev-set question at a "
+        "exported from the bundled folder, one thread, all three under sentence-transformers 5.7 and transformers 4.57 "
+        "(`bench/encoders.py`). Encode p50: one dev-set question at a "
         "time, the encoders taking turns in one process; load and memory: a fresh process each. Top-1: the hybrid "
         "ranking's, per language, in points, with the difference to torch.",
         "",

@@ -341,8 +341,8 @@ def main() -> int:
         built = Path(tmp) / "built"
         engine = Engine.load(load_settings({"DATA_DIR": str(built)}))
         say(
-            f"machine: {os.cpu_count()} cores; torch threads 1; {len(engine.kb)} entries, "
-            f"{engine.dense.index.ntotal} indexed texts"
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (other work "
+            f"shares it); torch threads 1; {len(engine.kb)} entries, {engine.dense.index.ntotal} indexed texts"
         )
         load_s = model_load_seconds()
         say(
