@@ -156,3 +156,27 @@ def test_a_forked_process_opens_its_own_connection_and_writer(tmp_path):
         report = json.loads(pipe.read())
     assert parent_connection == 1
     assert report == {"inherited": 0, "rows": 2}
+
+
+def test_a_row_the_database_refuses_costs_only_itself(tmp_path):
+    storage = Storage(str(tmp_path / "log.sqlite3"), batch_size=10)
+    release, writing = threading.Event(), threading.Event()
+    write = storage._write
+
+    def stalled_write(rows: list[dict]) -> None:
+        writing.set()
+        release.wait()
+        write(rows)
+
+    storage._write = stalled_write
+    log(storage, "first")
+    writing.wait()  # the next three rows queue up behind "first" and are written as one batch
+    for question in ("before", "\ud800 a lone surrogate", "after"):
+        log(storage, question)
+    release.set()
+    flushing = threading.Thread(target=storage.flush, daemon=True)
+    flushing.start()
+    flushing.join(timeout=60)
+    assert not flushing.is_alive(), "the writer thread died: nothing after the bad row would ever be logged"
+    assert [r["question"] for r in storage.query_rows()] == ["first", "before", "after"]
+    assert storage.failed == 1

@@ -187,18 +187,28 @@ class Storage:
                 rows_queue.task_done()
 
     def _write(self, rows: list[dict]) -> None:
-        """Insert one batch of query rows in one transaction; count them as failed when the database refuses."""
-        for attempt in range(2):
+        """Insert one batch of query rows in one transaction; count the rows the database refuses as failed.
+
+        A refused batch is retried row by row, so one bad row (or a missing table, created then) costs only itself.
+        """
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(queries.insert(), rows)
+            return
+        except Exception as exc:  # whatever the driver raises, the writer thread must live on
+            if not self.ready or "no such table" in str(exc):
+                self.ensure_schema()
+            error = exc
+        failed = 0
+        for row in rows:
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(queries.insert(), rows)
-                return
-            except sa.exc.SQLAlchemyError as exc:
-                if attempt == 0 and (not self.ready or "no such table" in str(exc)) and self.ensure_schema():
-                    continue
-                self.failed += len(rows)
-                log.warning("%d questions not logged (%s)", len(rows), exc.__class__.__name__)
-                return
+                    conn.execute(queries.insert(), [row])
+            except Exception as exc:  # as above
+                failed, error = failed + 1, exc
+        if failed:
+            self.failed += failed
+            log.warning("%d questions not logged (%s)", failed, error.__class__.__name__)
 
     def flush(self) -> None:
         """Wait until every question queued so far in this process is written (or counted as failed)."""
