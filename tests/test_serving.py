@@ -114,10 +114,16 @@ def test_every_answered_question_is_logged_once_even_at_shutdown(serve, tmp_path
 
 
 def test_each_worker_opens_its_own_database_connection(serve, postgres_url):
-    server = serve(DATABASE=postgres_url)
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # a database of its own: other tests' connections must not count
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS gradlab_served")
+        conn.exec_driver_sql("CREATE DATABASE gradlab_served")
+    server = serve(DATABASE=postgres_url.replace("/postgres?", "/gradlab_served?"))
     master, workers = server.proc.pid, server.worker_pids(2)
-    engine = sa.create_engine(postgres_url)
-    query = sa.text("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'gradlab[%'")
+    query = sa.text(
+        "SELECT application_name FROM pg_stat_activity "
+        "WHERE datname = 'gradlab_served' AND application_name LIKE 'gradlab[%'"
+    )
     owners: set[int] = set()
     deadline = time.monotonic() + 120
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -125,9 +131,9 @@ def test_each_worker_opens_its_own_database_connection(serve, postgres_url):
         while owners != workers:
             assert time.monotonic() < deadline, f"connections owned by {owners}, workers are {workers}"
             list(pool.map(server.ask, [f"what is gradient clipping #{i}" for i in range(16)]))
-            with engine.connect() as conn:
+            with admin.connect() as conn:
                 owners = {int(name[len("gradlab[") : -1]) for (name,) in conn.execute(query)}
             assert master not in owners, "the master's connection is still open and inherited by the workers"
             assert owners <= workers, f"a connection belongs to neither worker: {owners - workers}"
-    engine.dispose()
     assert server.stop() == 0
+    admin.dispose()
