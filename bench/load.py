@@ -6,7 +6,9 @@ Starts ``gradlab serve`` (gunicorn) on a free loopback port with the built data 
 ``--requests`` requests from ``--concurrency`` clients: questions from the dev set in English and Chinese, and
 about one in ten bad inputs (empty or oversized questions, broken JSON, wrong content type, unknown fields) that
 must get their 4xx. Reports every response that was not the expected status, lost requests, latency and
-throughput. Rate limiting is off for the run (one client address sends everything); it has its own tests.
+throughput. Rate limiting is off for the run (one client address sends everything); it has its own tests. The
+query log is on, as by default, in a fresh instance folder: after a graceful stop, the run fails unless the
+log holds exactly one row per question answered (200).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import http.client
 import json
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -50,13 +53,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=600, help="stop sending after this many seconds")
     args = parser.parse_args()
-    server = Server(str(REPO / "data"))
+    instance = tempfile.TemporaryDirectory()
+    server = Server(str(REPO / "data"), instance.name, GRADLAB_RATE_LIMIT="")
     server.start()
     counter = iter(range(args.requests))
     lock = threading.Lock()
     latencies: list[float] = []
     unexpected: list[str] = []
     answered = [0]
+    ok = [0]  # 200 responses: each must be one row in the query log
     deadline = time.monotonic() + args.timeout
 
     def client() -> None:
@@ -83,6 +88,8 @@ def main() -> int:
                 latencies.append(elapsed)
                 if status is not None:
                     answered[0] += 1
+                if status == 200:
+                    ok[0] += 1
                 if status != expected:
                     unexpected.append(f"request {i}: expected {expected}, got {status}: {payload[:120]!r}")
 
@@ -95,6 +102,8 @@ def main() -> int:
     seconds = time.perf_counter() - start
     memory = server.memory_mb()
     server.stop()
+    logged = server.rows_logged()
+    questions = ok[0] + server.answered  # the load's answers and the start-up probe's
     lost = args.requests - answered[0]
     print(f"{args.requests} requests, {args.concurrency} clients, {seconds:.1f} s: {args.requests / seconds:.1f} req/s")
     print(
@@ -102,9 +111,11 @@ def main() -> int:
         f"server memory {memory:.0f} MB"
     )
     print(f"unexpected statuses: {len(unexpected)}; lost requests: {lost}")
+    print(f"query log: {logged} rows for {questions} questions answered")
     for line in unexpected[:10]:
         print("  " + line)
-    return 0 if not unexpected and not lost else 1
+    instance.cleanup()
+    return 0 if not unexpected and not lost and logged == questions else 1
 
 
 if __name__ == "__main__":

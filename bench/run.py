@@ -3,10 +3,14 @@
     make bench                                  # or: .venv/bin/python bench/run.py [--write docs/performance.md]
 
 One run on this machine, medians and ratios (the machine is shared: absolute times wander, ratios less).
-Measures: the floor (encode one question + search, in process); POST /api/ask over HTTP on the production
-server (gunicorn) at concurrency 1 (p50, p99, ratio to the floor); throughput at concurrency 1, 4 and 16;
-cold start to first answer with and without a built index; index build and search for the real knowledge
-base and for synthetic ones of 10k and 100k entries (exact vs HNSW, recall@10 against exact); server memory.
+The server is what `make serve` starts: default settings (query log on, default workers and threads, the rate
+limiter on with a limit this one client cannot reach), its database in a fresh instance folder.
+Measures, taking turns question by question so the machine's load falls on each alike: the floor (encode one
+question + search, in process), the cost of each stage of one request (in process), and POST /api/ask over HTTP
+on the production server (gunicorn) at concurrency 1 (p50, p99, ratio to the floor). Then: throughput at
+concurrency 1, 4 and 16; rows in the query log against requests answered; cold start to first answer with and
+without a built index; index build and search for the real knowledge base and for synthetic ones of 10k and
+100k entries (exact vs HNSW, recall@10 against exact); server memory.
 """
 
 from __future__ import annotations
@@ -44,17 +48,20 @@ def free_port() -> int:
 
 
 class Server:
-    """``gradlab serve`` in a subprocess with its own data folder."""
+    """``gradlab serve`` in a subprocess with its own data and instance folders and default settings otherwise."""
 
-    def __init__(self, data_dir: str, **env: str):
+    def __init__(self, data_dir: str, instance_dir: str, **env: str):
         self.port = free_port()
+        self.instance_dir = Path(instance_dir)
         self.env = {
             **os.environ,
             "GRADLAB_DATA_DIR": data_dir,
-            "GRADLAB_LOG_QUERIES": "0",
-            "GRADLAB_RATE_LIMIT": "",
+            "GRADLAB_INSTANCE_DIR": instance_dir,
+            "GRADLAB_RATE_LIMIT": "1000000/minute",  # the limiter runs as by default; one client never reaches it
             **env,
         }
+        self.answered = 0  # 200 responses to /api/ask, counted by ask()
+        self.lock = threading.Lock()
 
     def start(self) -> float:
         """Start the server; return seconds until its first answer."""
@@ -68,7 +75,7 @@ class Server:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
-                ask(self.connection(), "what is an lstm")
+                self.ask(self.connection(), "what is an lstm")
                 return time.perf_counter() - start
             except OSError:
                 time.sleep(0.05)
@@ -90,38 +97,126 @@ class Server:
                     total += int(line.split()[1])
         return total / 1024
 
+    def ask(self, conn: http.client.HTTPConnection, question: str) -> int:
+        """Ask one question; raise unless it is answered with 200."""
+        conn.request("POST", "/api/ask", json.dumps({"question": question}), {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"status {response.status}")
+        with self.lock:
+            self.answered += 1
+        return response.status
+
     def stop(self) -> None:
+        """Stop gracefully (SIGTERM): the workers write what their query log still holds, then exit."""
         self.proc.terminate()
         self.proc.wait(timeout=30)
 
+    def rows_logged(self) -> int:
+        """Count the rows of the query log in the default database (after ``stop``)."""
+        import sqlite3
 
-def ask(conn: http.client.HTTPConnection, question: str) -> int:
-    conn.request("POST", "/api/ask", json.dumps({"question": question}), {"Content-Type": "application/json"})
-    response = conn.getresponse()
-    response.read()
-    if response.status != 200:
-        raise RuntimeError(f"status {response.status}")
-    return response.status
+        path = self.instance_dir / "gradlab.sqlite3"
+        if not path.exists():
+            return 0
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT count(*) FROM queries").fetchone()[0]
 
 
-def measure_floor(engine, questions: list[str]) -> list[float]:
+def floor_ms(engine, question: str) -> float:
     """Encode one question and search the dense index, in process: what no service can avoid."""
-    times = []
-    for q in questions:
-        start = time.perf_counter()
-        vector = engine.embedder.encode([engine.retriever.dense_query(q) or q])
-        engine.dense.search(vector, k=256)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    start = time.perf_counter()
+    vector = engine.embedder.encode([engine.retriever.dense_query(question) or question])
+    engine.dense.search(vector, k=256)
+    return (time.perf_counter() - start) * 1000
 
 
-def sequential_latency(server: Server, questions: list[str]) -> list[float]:
-    conn, times = server.connection(), []
+STAGES = (
+    ("parse", "parse: JSON body and validation"),
+    ("normalise", "normalise (NFKC, OpenCC, case; Chinese to glossary English)"),
+    ("encode", "encode the question (the model)"),
+    ("dense", "dense search (faiss, 256 rows)"),
+    ("lexical", "lexical: tokenise, glossary expansion, BM25, coverage"),
+    ("fusion", "fusion and calibrated confidence"),
+    ("assembly", "answer assembly (language, cached entry HTML, related, alternatives)"),
+    ("json", "JSON response (jsonify)"),
+    ("logging", "query log (queue one row)"),
+)
+
+
+def stage_ms(engine, app, question_text: str) -> dict[str, float]:
+    """Time each stage of one /api/ask request in process, in the order the view runs them (milliseconds)."""
+    from flask import jsonify
+    from gradlab.answer import answer_question
+    from gradlab.retrieval.retriever import DENSE_ROWS
+    from gradlab.web.api import parse_ask
+
+    retriever, lexical = engine.retriever, engine.retriever.lexical
+    body = json.dumps({"question": question_text}).encode()
+    marks = [time.perf_counter()]
+    question, lang, top_k = parse_ask(json.loads(body), engine.settings["MAX_QUESTION_CHARS"])
+    marks.append(time.perf_counter())
+    query = retriever.dense_query(question)
+    marks.append(time.perf_counter())
+    vector = engine.embedder.encode([query])
+    marks.append(time.perf_counter())
+    engine.dense.search(vector, k=DENSE_ROWS)
+    marks.append(time.perf_counter())
+    tokens = lexical.query_tokens(question)
+    lexical.scores(tokens)
+    lexical.coverage(tokens)
+    marks.append(time.perf_counter())
+    features = retriever.features(question)  # not timed: fills the encoding cache for the next two stages
+    retriever.features = lambda _question: features  # fusion alone: the features are already known
+    try:
+        marks.append(time.perf_counter())
+        retriever.rank(question, limit=max(top_k, 3) + 1)
+        marks.append(time.perf_counter())
+        result = answer_question(engine, question, lang=lang, top_k=top_k)  # fusion again, then assembly
+        marks.append(time.perf_counter())
+    finally:
+        del retriever.features
+    with app.test_request_context():
+        jsonify(result).get_data()
+    marks.append(time.perf_counter())
+    app.extensions["gradlab.storage"].log_query(
+        question=question, lang=result["lang"], top_entry=None, confidence=0.0, answered=False, latency_ms=0.0
+    )
+    marks.append(time.perf_counter())
+    parse, normalise, encode, dense, lex, _, fusion, answer, json_ms, logging_ms = (
+        (b - a) * 1000 for a, b in zip(marks, marks[1:])
+    )
+    return {
+        "parse": parse,
+        "normalise": normalise,
+        "encode": encode,
+        "dense": dense,
+        "lexical": lex,
+        "fusion": fusion,
+        "assembly": max(answer - fusion, 0.0),
+        "json": json_ms,
+        "logging": logging_ms,
+    }
+
+
+def side_by_side(engine, app, server: Server, questions: list[str]) -> tuple[list[float], dict, list[float]]:
+    """Per question, in turn: the floor, the stages in process, and POST /api/ask over HTTP at concurrency 1.
+
+    Taking turns question by question lets a shared machine's load fall on all three alike, so the ratios hold.
+    Each measurement gets its own text: the encoding cache must not flatter any figure.
+    """
+    conn = server.connection()
+    floor, stages, http = [], {name: [] for name, _ in STAGES}, []
     for i, q in enumerate(questions):
+        floor.append(floor_ms(engine, f"{q} !{i}"))
+        for name, ms in stage_ms(engine, app, f"{q} ^{i}").items():
+            stages[name].append(ms)
         start = time.perf_counter()
-        ask(conn, f"{q} #{i}")  # unique text: the encoding cache must not flatter the figure
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+        server.ask(conn, f"{q} #{i}")
+        http.append((time.perf_counter() - start) * 1000)
+    app.extensions["gradlab.storage"].close()
+    return floor, stages, http
 
 
 def throughput(server: Server, concurrency: int, total: int) -> tuple[float, int]:
@@ -137,7 +232,7 @@ def throughput(server: Server, concurrency: int, total: int) -> tuple[float, int
             if i is None:
                 return
             try:
-                ask(conn, f"{QUESTIONS[i % len(QUESTIONS)]} ~{concurrency}-{i}")
+                server.ask(conn, f"{QUESTIONS[i % len(QUESTIONS)]} ~{concurrency}-{i}")
             except Exception:  # count every failure, whatever its kind
                 with lock:
                     errors[0] += 1
@@ -212,6 +307,16 @@ def index_rows(engine, sizes: tuple[int, ...]) -> list[dict]:
     return rows
 
 
+ENCODERS_HEADING = "## Encoders"
+
+
+def write_keeping_encoders(path: Path, report: str) -> None:
+    """Write the report to ``path``, keeping the encoder comparison that bench/encoders.py wrote there."""
+    old = path.read_text() if path.exists() else ""
+    encoders = old[old.index(ENCODERS_HEADING) :] if ENCODERS_HEADING in old else ""
+    path.write_text(report.rstrip("\n") + "\n" + ("\n" + encoders if encoders else ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per latency / throughput measurement")
@@ -220,6 +325,7 @@ def main() -> int:
 
     import faiss
     import torch
+    from gradlab import create_app
     from gradlab.engine import Engine
     from gradlab.ops.settings import load_settings
 
@@ -235,29 +341,29 @@ def main() -> int:
         built = Path(tmp) / "built"
         engine = Engine.load(load_settings({"DATA_DIR": str(built)}))
         say(
-            f"machine: {os.cpu_count()} cores; torch threads 1; {len(engine.kb)} entries, "
-            f"{engine.dense.index.ntotal} indexed texts"
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (other work "
+            f"shares it); torch threads 1; {len(engine.kb)} entries, {engine.dense.index.ntotal} indexed texts"
         )
         load_s = model_load_seconds()
         say(
             f"model load (fresh process, imports included): {load_s:.2f} s; index build: "
             f"{engine.timings['index_build_s']:.2f} s"
         )
-        floor = measure_floor(engine, QUESTIONS[: args.requests])
-
-        server = Server(str(built))
+        app = create_app({"DATA_DIR": str(built), "INSTANCE_DIR": str(Path(tmp) / "stages")}, engine=engine)
+        server = Server(str(built), str(Path(tmp) / "instance"))
         warm_start = server.start()
         for q in QUESTIONS[:10]:
-            ask(server.connection(), q)
-        http_ms = sequential_latency(server, QUESTIONS[: args.requests])
+            server.ask(server.connection(), q)
+        floor, stages, http_ms = side_by_side(engine, app, server, QUESTIONS[: args.requests])
         rates = {c: throughput(server, c, args.requests) for c in (1, 4, 16)}
         memory = server.memory_mb()
         server.stop()
+        logged = server.rows_logged()
 
         cold_dir = Path(tmp) / "cold"
         cold_dir.mkdir()
         shutil.copytree(built / "demos", cold_dir / "demos", dirs_exist_ok=True) if (built / "demos").exists() else None
-        cold = Server(str(cold_dir))
+        cold = Server(str(cold_dir), str(Path(tmp) / "cold-instance"))
         cold_start = cold.start()
         cold.stop()
 
@@ -268,14 +374,27 @@ def main() -> int:
         say(f"| floor: encode + search, in process, p50 | {f50:.1f} ms | |")
         h50, h99 = statistics.median(http_ms), pct(http_ms, 99)
         say(f"| `/api/ask` over HTTP, concurrency 1, p50 / p99 | {h50:.1f} / {h99:.1f} ms | |")
-        say(f"| ratio p50 / floor | {h50 / f50:.2f} | <= 1.3 |")
+        say(f"| ratio p50 / floor | {h50 / f50:.2f} | <= 1.2 |")
+        say(f"| ratio p99 / floor | {h99 / f50:.2f} | <= 2.5 |")
         for c, (rate, errors) in rates.items():
             say(f"| throughput, concurrency {c} | {rate:.1f} req/s, {errors} errors | |")
         say(f"| throughput ratio c16 / c1 | {rates[16][0] / rates[1][0]:.2f} | >= 1.7, 0 errors |")
+        say(f"| query log: rows logged / requests answered | {logged} / {server.answered} | equal |")
         target = f"<= model load + 1 s = {load_s + 1:.2f} s"
         say(f"| cold start to first answer, index built | {warm_start:.2f} s | {target} |")
         say(f"| cold start to first answer, no index | {cold_start:.2f} s | |")
         say(f"| server memory (PSS, master + workers) | {memory:.0f} MB | |")
+        say("")
+        say("One request, stage by stage (in process, taking turns with the floor and the HTTP requests):")
+        say("")
+        say("| stage | p50 | p99 |")
+        say("|---|---|---|")
+        total = 0.0
+        for name, label in STAGES:
+            total += statistics.median(stages[name])
+            say(f"| {label} | {statistics.median(stages[name]):.3f} ms | {pct(stages[name], 99):.3f} ms |")
+        say(f"| sum of the stages | {total:.2f} ms | |")
+        say(f"| the rest of `/api/ask` p50: HTTP, gunicorn, Flask, rate limiter | {h50 - total:.2f} ms | |")
         say("")
         say("| vectors | index | build | search p50 | recall@10 vs exact |")
         say("|---|---|---|---|---|")
@@ -286,14 +405,14 @@ def main() -> int:
             )
     if args.write:
         command = " ".join(["bench/run.py", *sys.argv[1:]])
-        args.write.write_text(
+        report = (
             f"# Performance\n\nProduced by `make bench` (this run: `.venv/bin/python {command}`) on the 2-core "
             "development machine; one run, medians.\n\n```\n"
             + "\n".join(lines[:2])
             + "\n```\n\n"
             + "\n".join(lines[2:])
-            + "\n"
         )
+        write_keeping_encoders(args.write, report)
     return 0
 
 

@@ -28,18 +28,24 @@ def entry_ref(engine: Engine, entry_id: str, lang: str, confidence: float | None
 
 
 def entry_payload(engine: Engine, entry_id: str, lang: str) -> dict:
-    """Return an entry as an answer: title, Markdown text, its HTML, demo and references, in ``lang``."""
-    entry = engine.kb.entries[entry_id]
-    body = getattr(entry.body, lang)
-    return {
-        "id": entry.id,
-        "title": getattr(entry.title, lang),
-        "summary": entry.summary(lang),
-        "text": body,
-        "html": markdown_to_html(body),
-        "demo": demo_summary(entry.demo, lang, engine.demo_records.get(entry.demo)) if entry.demo else None,
-        "references": list(entry.references),
-    }
+    """Return an entry as an answer: title, Markdown text, its HTML, demo and references, in ``lang``.
+
+    Rendered once per entry and language for the engine's lifetime; each call gets its own copy to extend.
+    """
+    payload = engine.payloads.get((entry_id, lang))
+    if payload is None:
+        entry = engine.kb.entries[entry_id]
+        body = getattr(entry.body, lang)
+        payload = engine.payloads[(entry_id, lang)] = {
+            "id": entry.id,
+            "title": getattr(entry.title, lang),
+            "summary": entry.summary(lang),
+            "text": body,
+            "html": markdown_to_html(body),
+            "demo": demo_summary(entry.demo, lang, engine.demo_records.get(entry.demo)) if entry.demo else None,
+            "references": list(entry.references),
+        }
+    return {**payload, "demo": dict(payload["demo"]) if payload["demo"] else None}
 
 
 def in_context(engine: Engine, question: str, context: str | None) -> str:

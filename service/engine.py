@@ -55,6 +55,8 @@ class Engine:
     timings: dict[str, float]
     demo_records: dict[str, dict | None]
     suggester: Suggester
+    # (entry id, lang) -> the entry as an answer, rendered once: knowledge only changes with a new engine (reload)
+    payloads: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
 
     @property
     def tokenizer(self) -> text.Tokenizer:

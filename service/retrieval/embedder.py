@@ -6,6 +6,7 @@ already-cached model name works too. Nothing is downloaded: the hub is switched 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Protocol
@@ -35,6 +36,9 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
+        # A forked child (a gunicorn worker) must rebuild torch's thread pool before its request threads run:
+        # torch rebuilds it lazily on first use, and two threads doing that at once get "Invalid thread pool!".
+        os.register_at_fork(after_in_child=functools.partial(torch.set_num_threads, threads))
         start = time.perf_counter()
         self.name = name
         self.model = SentenceTransformer(resolve_model_path(name), device="cpu")
