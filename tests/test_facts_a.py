@@ -3,19 +3,8 @@
 import re
 
 import pytest
-from gradlab.knowledge.loader import load_knowledge
-from gradlab.ops.settings import load_settings
 
-KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
-
-
-def body(entry_id: str, lang: str) -> str:
-    return getattr(KB.entries[entry_id].body, lang)
-
-
-def refs(entry_id: str) -> str:
-    return " ".join(KB.entries[entry_id].references)
-
+from tests.facts import body, refs
 
 # conv backprop: dL/dW is X correlated with the upstream gradient G; dL/dX is a full convolution with W
 WEIGHT_GRAD = r"\\frac\{\\partial L\}\{\\partial W\[u,v\]\} = \\sum_\{i,j\} G\[i,j\]\\,X\[i\+u,\\,j\+v\]"

@@ -3,19 +3,8 @@
 import re
 
 import pytest
-from gradlab.knowledge.loader import load_knowledge
-from gradlab.ops.settings import load_settings
 
-KB = load_knowledge(load_settings()["KNOWLEDGE_DIR"])
-
-
-def body(entry_id: str, lang: str) -> str:
-    return getattr(KB.entries[entry_id].body, lang)
-
-
-def refs(entry_id: str) -> str:
-    return " ".join(KB.entries[entry_id].references)
-
+from tests.facts import body, refs
 
 # the CRF loss: log-partition minus the score of the gold sequence, and the forward recursion
 CRF_LOSS = r"-\\log p\(y\\mid x\)=\\log Z\(x\)-s\(x,y\)"

@@ -71,6 +71,8 @@ def test_wheel_holds_only_the_gradlab_package(wheel):
         "gradlab/knowledge/entries/lstm.md",
         "gradlab/knowledge/entries/glossary.yaml",
         "gradlab/knowledge/entries/topics.yaml",
+        "gradlab/web/static/lab.js",
+        "gradlab/knowledge/entries/topics.yaml",
         "gradlab/retrieval/calibration.json",
         "gradlab/web/static/app.js",
         "gradlab/demos/gradient_vs_lag.py",

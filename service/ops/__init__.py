@@ -1,1 +1,1 @@
-"""Operations: the settings registry, storage of feedback and the query log, live reload, reports and evaluation."""
+"""Operations: settings, storage of feedback and the query log, live reload, reports, evaluation, and demo lab runs."""

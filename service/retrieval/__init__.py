@@ -1,1 +1,1 @@
-"""Retrieval: normalisation, the glossary, the lexical and dense indexes, the embedder, fusion and calibration."""
+"""Retrieval: normalisation, the glossary, lexical and dense indexes, the embedder, fusion, calibration, suggestions."""

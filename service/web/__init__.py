@@ -1,1 +1,1 @@
-"""The web layer: the Flask app factory, the API, OpenAPI and page blueprints, rate limits, errors, WSGI."""
+"""The web layer: the app factory, API, lab, page and OpenAPI blueprints, request models, limits, errors, WSGI."""
