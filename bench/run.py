@@ -150,12 +150,13 @@ def stage_ms(engine, app, question_text: str) -> dict[str, float]:
     from flask import jsonify
     from gradlab.answer import answer_question
     from gradlab.retrieval.retriever import DENSE_ROWS
-    from gradlab.web.api import parse_ask
+    from gradlab.web import models
 
     retriever, lexical = engine.retriever, engine.retriever.lexical
     body = json.dumps({"question": question_text}).encode()
     marks = [time.perf_counter()]
-    question, lang, top_k = parse_ask(json.loads(body), engine.settings["MAX_QUESTION_CHARS"])
+    request = models.parse(models.ask_model(engine.settings["MAX_QUESTION_CHARS"]), json.loads(body))
+    question, lang, top_k = models.strip(request.question), request.lang, request.top_k
     marks.append(time.perf_counter())
     query = retriever.dense_query(question)
     marks.append(time.perf_counter())
