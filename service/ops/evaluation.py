@@ -15,7 +15,7 @@ import numpy as np
 from gradlab.answer import decide
 from gradlab.engine import Engine
 from gradlab.ops.settings import REPO_ROOT
-from gradlab.retrieval.retriever import FEATURES, MODES, SIGNALS, Calibration
+from gradlab.retrieval.retriever import FEATURES, MODES, Calibration, fuse
 
 # The labelled sets live in the clone's eval/ folder; an installed package has none, so pass a file instead.
 DEV_SET = REPO_ROOT / "eval" / "dev.jsonl" if REPO_ROOT else None
@@ -159,10 +159,6 @@ def question_signals(engine: Engine, rows: list[dict]) -> list[dict[str, np.ndar
     return [engine.retriever.features(row["question"]) for row in rows]
 
 
-def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    return sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)
-
-
 FUSION_GRID = {"dense": (0.5, 0.6, 0.7), "passage": (0.0, 0.1, 0.2), "bm25": (0.1, 0.15, 0.2), "coverage": (0.1, 0.2)}
 
 
@@ -188,18 +184,11 @@ def top_features(engine: Engine, rows: list[dict], mode: str, signals: list[dict
     X, y = [], []
     for n, row in enumerate(rows):
         if signals is not None and mode == "hybrid":
-            fused = fuse(signals[n], weights)
-            order = np.argsort(-fused, kind="stable")
-            feats = {name: float(signals[n][name][order[0]]) for name in SIGNALS}
-            feats["margin"] = float(fused[order[0]] - fused[order[1]])
-            dense = signals[n]["dense"]
-            feats["dense_gap"] = float(dense[order[0]] - np.max(np.delete(dense, order[0])))
-            top_id = engine.retriever.ids[order[0]]
+            top = engine.retriever.candidates(signals[n], fuse(signals[n], weights), limit=1)[0]
         else:
-            top = engine.retriever.rank(row["question"], mode=mode, limit=2)[0]
-            feats, top_id = top.features, top.id
-        X.append([feats[f] for f in FEATURES])
-        y.append(int(top_id in set(row["expected"])))
+            top = engine.retriever.rank(row["question"], mode=mode, limit=1)[0]
+        X.append([top.features[f] for f in FEATURES])
+        y.append(int(top.id in set(row["expected"])))
     return np.array(X), np.array(y)
 
 

@@ -93,6 +93,11 @@ class Candidate:
     confidence: float = 0.0
 
 
+def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Return the fused score of every entry: the weighted sum of its signals."""
+    return sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)
+
+
 def name_key(name: str) -> str:
     """Return the form in which names are compared: normalised, without spaces, dashes or punctuation."""
     return re.sub(r"[\s\-_.,;:!?？！，。、（）()\"'“”]+", "", text.normalize(name))
@@ -199,8 +204,11 @@ class Retriever:
         elif mode == "lexical":
             fused = 0.5 * f["bm25"] + 0.5 * f["coverage"]
         else:
-            weights = self.calibration.fusion
-            fused = sum(weights.get(name, 0.0) * f[name] for name in SIGNALS)
+            fused = fuse(f, self.calibration.fusion)
+        return self.candidates(f, fused, mode, limit)
+
+    def candidates(self, f: dict[str, np.ndarray], fused: np.ndarray, mode: str = "hybrid", limit: int = 10):
+        """Return the best ``limit`` entries by ``fused`` score with their features and confidence."""
         full_order = np.argsort(-fused, kind="stable")
         runner_up = float(fused[full_order[1]]) if len(full_order) > 1 else 0.0
         dense_order = np.argsort(-f["dense"], kind="stable")[:2]  # the two best dense cosines, for dense_gap
