@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gradlab.knowledge import demo_results
+from gradlab.knowledge import demo_results, render
 from gradlab.knowledge.loader import KnowledgeBase, KnowledgeError, load_knowledge
 from gradlab.ops.settings import package_path
 from gradlab.retrieval import text
@@ -24,6 +24,7 @@ from gradlab.retrieval.retriever import Calibration, Retriever
 from gradlab.retrieval.suggest import Suggester
 
 log = logging.getLogger(__name__)
+LANGS = ("en", "zh")
 CALIBRATION_FILE = package_path("gradlab.retrieval") / "calibration.json"
 
 
@@ -107,4 +108,19 @@ class Engine:
         demo_records = demo_results.load_all(settings["DATA_DIR"])
         log.info("engine ready: %d entries, %d indexed texts, %s", len(kb), dense.index.ntotal, timings)
         suggester = Suggester.build(kb)
-        return cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records, suggester)
+        engine = cls(settings, kb, glossary, embedder, dense, retriever, timings, demo_records, suggester)
+        start = time.perf_counter()
+        engine.prerender()
+        timings["prerender_s"] = time.perf_counter() - start
+        return engine
+
+    def prerender(self) -> None:
+        """Build every entry's answer in both languages now (HTML from the cache beside the index where it is
+        fresh, demo modules imported): a server forks its workers after this, so no request renders or imports."""
+        from gradlab.answer import entry_payload
+
+        bodies = [getattr(entry.body, lang) for entry in self.kb.entries.values() for lang in LANGS]
+        render.warm(bodies, self.data_dir / "index")
+        for entry_id in self.kb.entries:
+            for lang in LANGS:
+                entry_payload(self, entry_id, lang)

@@ -1,9 +1,13 @@
 """The API contract: the OpenAPI description covers every route, responses match it under fuzzing (no 5xx),
 and rate limiting answers 429 in the one error shape with Retry-After."""
 
+import threading
+import time
+
 import pytest
 import schemathesis
 from gradlab import create_app
+from gradlab.web import limits
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -148,6 +152,31 @@ def test_trusted_proxies_give_each_forwarded_client_its_own_bucket(fake_engine, 
 def test_rate_limit_does_not_apply_to_health_checks(fake_engine, tmp_path):
     client = limited_client(fake_engine, tmp_path, "1/minute")
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+
+
+def test_in_memory_rate_limit_starts_no_thread_per_request(fake_engine, tmp_path, monkeypatch):
+    client = limited_client(fake_engine, tmp_path, "1000/minute")
+    client.get("/api/demos")
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread.name) or original(thread))
+    for _ in range(5):
+        time.sleep(0.015)  # past limits' own 10 ms expiry timer, which would start a thread on the next hit
+        assert client.get("/api/demos").status_code == 200
+    assert started == []
+
+
+def test_in_memory_counters_end_with_their_window_and_a_sweep_drops_stale_ones(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(limits.time, "time", lambda: now[0])
+    storage = limits.SweptMemoryStorage()
+    assert [storage.incr("a", expiry=60) for _ in range(3)] == [1, 2, 3]
+    storage.incr("b", expiry=60)
+    now[0] += 5
+    assert storage.incr("a", expiry=60) == 4
+    now[0] += 60  # both windows over: "a" starts a new one, and the sweep drops "b", whose client never came back
+    assert storage.incr("a", expiry=60) == 1
+    assert set(storage.storage) == set(storage.expirations) == {"a"}
 
 
 def test_replicas_share_rate_limit_counters_in_redis(fake_engine, tmp_path, redis_url):

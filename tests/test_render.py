@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from gradlab.knowledge import render
 from gradlab.knowledge.loader import load_knowledge
 from gradlab.knowledge.render import _markdown, markdown_to_html
 from gradlab.ops.settings import load_settings
@@ -90,3 +91,15 @@ def test_every_entry_has_sections_in_both_languages():
 
     for entry in KB.entries.values():
         assert len(sections(entry.body.en)) == len(sections(entry.body.zh)) >= 2, entry.id
+
+
+def test_rendered_answers_are_kept_beside_the_index_until_the_source_or_renderer_changes(tmp_path, monkeypatch):
+    sources = ["### Why\n\nThe gradient is $\\prod_t W^\\top$.", "Clip by **norm**."]
+    assert render.warm(sources, tmp_path) == 2
+    assert render.warm(sources, tmp_path) == 0
+    assert [markdown_to_html(s) for s in sources] == [render._render(s) for s in sources]
+    assert render.warm([*sources, "A new answer."], tmp_path) == 1
+    monkeypatch.setattr(render, "renderer_fingerprint", lambda: "another renderer")
+    assert render.warm(sources, tmp_path) == 2
+    (tmp_path / render.CACHE_FILE).write_text("{not json")
+    assert render.warm(sources, tmp_path) == 2

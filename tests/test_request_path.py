@@ -1,25 +1,34 @@
-"""What one /api/ask request does: the answer is rendered once per entry and language, and logging the question
-never makes the answer wait for the database."""
+"""What one /api/ask request does: every answer is rendered and every demo imported before the first request
+(a preloaded server forks its workers after that), and logging the question never makes the answer wait for the
+database."""
 
 from __future__ import annotations
 
+import gc
+import importlib
 import threading
 
 from gradlab import answer, create_app
 from gradlab.engine import Engine
+from gradlab.knowledge import render
 
 
-def test_an_answer_is_rendered_once_per_entry_and_language(fake_engine, tmp_path, monkeypatch):
-    rendered = []
-    render = answer.markdown_to_html
-    monkeypatch.setattr(answer, "markdown_to_html", lambda source: rendered.append(source) or render(source))
-    engine = Engine.load(fake_engine.settings, embedder=fake_engine.embedder)  # nothing rendered yet
+def test_every_answer_is_ready_before_the_first_request(fake_engine, tmp_path, monkeypatch):
+    engine = Engine.load(fake_engine.settings, embedder=fake_engine.embedder)
+    assert set(engine.payloads) == {(i, lang) for i in engine.kb.entries for lang in ("en", "zh")}
     client = create_app({"DATABASE": str(tmp_path / "db.sqlite3")}, engine=engine).test_client()
-    for _ in range(3):
+
+    def on_the_request_path(*args):
+        raise AssertionError(f"rendered or imported while answering: {args[0]!r:.60}")
+
+    monkeypatch.setattr(answer, "markdown_to_html", on_the_request_path)
+    monkeypatch.setattr(render, "_render", on_the_request_path)
+    monkeypatch.setattr(importlib, "import_module", on_the_request_path)  # how a demo module is loaded
+    for question in ("what is gradient clipping", "梯度裁剪是什么", "what is a receptive field", "LSTM 的门"):
         for lang in ("en", "zh"):
-            body = client.post("/api/ask", json={"question": "what is gradient clipping", "lang": lang}).get_json()
+            body = client.post("/api/ask", json={"question": question, "lang": lang}).get_json()
             assert body["answered"] and body["answer"]["html"].startswith("<")
-    assert len(rendered) == 2
+            assert body["answer"]["demo"] is None or body["answer"]["demo"]["title"]
 
 
 def test_each_answer_is_its_own_copy(client):
@@ -48,3 +57,16 @@ def test_an_answer_does_not_wait_for_the_query_log(app, client, monkeypatch):
     finally:
         release.set()
     assert [r["question"] for r in storage.query_rows()] == ["what is an lstm", "what is a gru"]
+
+
+def test_the_loaded_app_is_frozen_out_of_the_garbage_collector_before_the_workers_fork(app, monkeypatch):
+    from gradlab.web import wsgi
+
+    frozen_at_fork = []
+    monkeypatch.setattr(wsgi.GradlabServer, "run", lambda server: frozen_at_fork.append(gc.get_freeze_count()))
+    gc.unfreeze()
+    try:
+        wsgi.serve_production(app, "127.0.0.1", 0)
+        assert frozen_at_fork and frozen_at_fork[0] >= len(app.extensions["gradlab.engine"].payloads)
+    finally:
+        gc.unfreeze()

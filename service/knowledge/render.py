@@ -7,14 +7,25 @@ converter copies it verbatim), and only MathML elements and presentation attribu
 ``style``, ``class``, event handlers or colours). Anything that is not well-formed MathML is shown as code.
 Level-3 headings (an answer's sections) get the anchors ``sec-1``, ``sec-2``, … that the table of contents
 links to.
+
+Rendering every answer takes about half a second, so ``warm`` keeps the HTML in a file beside the index, keyed by
+the Markdown's hash and the renderer's fingerprint (this module's source and the libraries' versions): a server
+renders nothing on a request and only what changed at start-up.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
+import importlib.metadata
+import json
+import logging
+import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
 
 import latex2mathml.converter
 from markdown_it import MarkdownIt
@@ -22,6 +33,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 # latex2mathml leaves a sized norm bar (\Big\|) as literal text; a plain \| renders as the norm sign
 SIZED_NORM = re.compile(r"\\[bB]igg?[lr]?\\\|")
+CACHE_FILE = "rendered.json"
+RENDERER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml")
+log = logging.getLogger(__name__)
+_prerendered: dict[str, str] = {}  # Markdown source -> HTML, filled by ``warm``
 
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -105,10 +120,62 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-@functools.lru_cache(maxsize=512)
 def markdown_to_html(source: str) -> str:
     """Render Markdown with math to HTML; any HTML written in the source is escaped."""
+    found = _prerendered.get(source)
+    return found if found is not None else _render(source)
+
+
+@functools.lru_cache(maxsize=512)
+def _render(source: str) -> str:
     return _markdown().render(source)
+
+
+@functools.lru_cache(maxsize=1)
+def renderer_fingerprint() -> str:
+    """Return a hash of what decides the HTML: this module's source and the versions of the libraries it uses."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in RENDERER_LIBRARIES:
+        digest.update(f"{name}=={importlib.metadata.version(name)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def source_key(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:24]
+
+
+def warm(sources: Iterable[str], folder: Path | str) -> int:
+    """Make ``markdown_to_html`` answer ``sources`` from memory: read their HTML from the cache file in ``folder``
+    when it was made by this renderer, render the rest and save the file. Return how many were rendered."""
+    path = Path(folder) / CACHE_FILE
+    fingerprint = renderer_fingerprint()
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        cached = saved["html"] if saved.get("renderer") == fingerprint else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        cached = {}
+    keep, rendered = {}, 0
+    for source in dict.fromkeys(sources):
+        key = source_key(source)
+        if not isinstance(cached.get(key), str):
+            cached[key] = _render(source)
+            rendered += 1
+        keep[key] = _prerendered[source] = cached[key]
+    if rendered or len(keep) != len(cached):
+        save_json(path, {"renderer": fingerprint, "html": keep})
+    return rendered
+
+
+def save_json(path: Path, data: dict) -> None:
+    """Write ``data`` to ``path`` atomically; a folder that cannot be written only costs the cache."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log.warning("could not save the rendered answers to %s (%s); they are rendered at each start", path, exc)
 
 
 def sections(source: str) -> list[tuple[str, str]]:
