@@ -280,3 +280,11 @@ def test_first_sentence_is_plain_text(body, sentence):
     from gradlab.knowledge.loader import first_sentence
 
     assert first_sentence(body) == sentence
+
+
+def test_a_header_cannot_build_python_objects(tmp_path):
+    marker = tmp_path / "ran"
+    header = f'extra: !!python/object/apply:builtins.open ["{marker}", "w"]\n'  # an unsafe loader creates the file
+    write_kb(tmp_path, alpha=entry_text("alpha").replace("---\n", "---\n" + header, 1))
+    assert any(p.startswith(str(tmp_path / "alpha.md")) and "invalid YAML" in p for p in problems(tmp_path))
+    assert not marker.exists()

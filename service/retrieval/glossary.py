@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from gradlab.knowledge.loader import KnowledgeError
+from gradlab.knowledge.loader import KnowledgeError, read_yaml
 from gradlab.retrieval import text
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -71,7 +71,7 @@ class Glossary:
 def read_rows(path: Path, raw: bytes) -> list[GlossaryRow]:
     """Parse and validate the glossary file; raise KnowledgeError listing every problem as 'file: row N: field'."""
     try:
-        data = yaml.safe_load(raw.decode("utf-8")) or []
+        data = read_yaml(raw.decode("utf-8")) or []
     except UnicodeDecodeError:
         raise KnowledgeError([f"{path}: file: not valid UTF-8"]) from None
     except yaml.YAMLError as exc:
