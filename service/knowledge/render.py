@@ -15,6 +15,7 @@ renders nothing on a request and only what changed at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
@@ -174,7 +175,8 @@ def save_json(path: Path, data: dict) -> None:
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder may not exist, or be a file
+            tmp.unlink()
         log.warning("could not save the rendered answers to %s (%s); they are rendered at each start", path, exc)
 
 
