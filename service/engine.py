@@ -28,6 +28,11 @@ LANGS = ("en", "zh")
 CALIBRATION_FILE = package_path("gradlab.retrieval") / "calibration.json"
 
 
+def index_dir(settings: dict) -> Path:
+    """Where the dense index and the rendered answers are kept."""
+    return Path(settings["DATA_DIR"]) / "index"
+
+
 def load_validated(knowledge_dir: Path | str) -> tuple[KnowledgeBase, Glossary]:
     """Load the entries and the glossary; raise one KnowledgeError listing the problems of both."""
     problems: list[str] = []
@@ -91,7 +96,7 @@ class Engine:
             kb,
             glossary,
             embedder,
-            Path(settings["DATA_DIR"]) / "index",
+            index_dir(settings),
             force=force_index,
             progress=progress,
             approximate_above=settings["APPROXIMATE_ABOVE"],
@@ -120,7 +125,7 @@ class Engine:
         from gradlab.answer import entry_payload
 
         bodies = [getattr(entry.body, lang) for entry in self.kb.entries.values() for lang in LANGS]
-        render.warm(bodies, self.data_dir / "index")
+        render.warm(bodies, index_dir(self.settings))
         for entry_id in self.kb.entries:
             for lang in LANGS:
                 entry_payload(self, entry_id, lang)

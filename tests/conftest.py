@@ -3,12 +3,14 @@
 - ``fake_embedder``: a deterministic bag-of-words embedder for fast unit tests;
 - ``app`` / ``client`` / ``runner``: the Flask trio over the real knowledge base with the fake embedder;
 - ``real_engine`` / ``real_client``: the real model and real faiss index (marked slow where used);
-- ``demo_result``: a demo's default run, computed once per session.
+- ``demo_result``: a demo's default run, computed once per session;
+- ``stall_writes``: hold the query log's writer at its next write until released.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +201,18 @@ def redis_url():
     yield f"redis://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)
+
+
+def stall_writes(storage, monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Make the query log's writer wait at its next write until ``release`` is set; return (writing, release):
+    ``writing`` is set once the writer holds a batch it cannot write."""
+    writing, release = threading.Event(), threading.Event()
+    write = storage._write
+
+    def stalled_write(rows: list[dict]) -> None:
+        writing.set()
+        release.wait()
+        write(rows)
+
+    monkeypatch.setattr(storage, "_write", stalled_write)
+    return writing, release

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gc
 import importlib
-import threading
 
 from gradlab import answer, create_app
 from gradlab.engine import Engine
 from gradlab.knowledge import render
+
+from tests.conftest import stall_writes
 
 
 def test_every_answer_is_ready_before_the_first_request(fake_engine, tmp_path, monkeypatch):
@@ -41,15 +42,7 @@ def test_each_answer_is_its_own_copy(client):
 
 def test_an_answer_does_not_wait_for_the_query_log(app, client, monkeypatch):
     storage = app.extensions["gradlab.storage"]
-    release, writing = threading.Event(), threading.Event()
-    write = storage._write
-
-    def stalled_write(rows: list[dict]) -> None:
-        writing.set()
-        release.wait()
-        write(rows)
-
-    monkeypatch.setattr(storage, "_write", stalled_write)
+    writing, release = stall_writes(storage, monkeypatch)
     try:
         assert client.post("/api/ask", json={"question": "what is an lstm"}).status_code == 200
         writing.wait()  # the writer now holds the first row and cannot write it

@@ -6,6 +6,8 @@ import pytest
 import sqlalchemy as sa
 from gradlab.ops.storage import Storage, StorageError, database_url
 
+from tests.conftest import stall_writes
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
@@ -94,15 +96,7 @@ def log(storage: Storage, question: str) -> bool:
 
 def test_logging_never_waits_for_the_database_and_counts_what_a_full_queue_drops(tmp_path, monkeypatch):
     storage = Storage(str(tmp_path / "log.sqlite3"), queue_size=4, batch_size=2)
-    release, writing = threading.Event(), threading.Event()
-    write = storage._write
-
-    def stalled_write(rows: list[dict]) -> None:
-        writing.set()
-        release.wait()
-        write(rows)
-
-    monkeypatch.setattr(storage, "_write", stalled_write)
+    writing, release = stall_writes(storage, monkeypatch)
     assert log(storage, "first")
     writing.wait()  # the writer holds "first" and is stuck in the database
     accepted = [log(storage, f"q{i}") for i in range(10)]
@@ -158,17 +152,9 @@ def test_a_forked_process_opens_its_own_connection_and_writer(tmp_path):
     assert report == {"inherited": 0, "rows": 2}
 
 
-def test_a_row_the_database_refuses_costs_only_itself(tmp_path):
+def test_a_row_the_database_refuses_costs_only_itself(tmp_path, monkeypatch):
     storage = Storage(str(tmp_path / "log.sqlite3"), batch_size=10)
-    release, writing = threading.Event(), threading.Event()
-    write = storage._write
-
-    def stalled_write(rows: list[dict]) -> None:
-        writing.set()
-        release.wait()
-        write(rows)
-
-    storage._write = stalled_write
+    writing, release = stall_writes(storage, monkeypatch)
     log(storage, "first")
     writing.wait()  # the next three rows queue up behind "first" and are written as one batch
     for question in ("before", "\ud800 a lone surrogate", "after"):

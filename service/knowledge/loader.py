@@ -24,10 +24,10 @@ ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TOPICS_FILE = "topics.yaml"
 LEAD_IN = re.compile(r"^\*\*(Short answer\.|简短回答。)\*\*\s*")
-# a sentence ends at 。！？ or at . ! ? followed by a space and a capital (so "et al. (2000)" and "e.g. x" do not)
 # libyaml's safe parser where PyYAML was built with it (its wheels are): the pure-Python parser took 0.8 s of
 # every start-up for the entries' headers
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# a sentence ends at 。！？ or at . ! ? followed by a space and a capital (so "et al. (2000)" and "e.g. x" do not)
 SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s+[A-Z\"“`$*]|\s*$)")
 
 

@@ -37,7 +37,7 @@ SIZED_NORM = re.compile(r"\\[bB]igg?[lr]?\\\|")
 CACHE_FILE = "rendered.json"
 RENDERER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml")
 log = logging.getLogger(__name__)
-_prerendered: dict[str, str] = {}  # Markdown source -> HTML, filled by ``warm``
+_prerendered: dict[str, str] = {}  # Markdown source -> HTML of the sources ``warm`` was given last
 
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -155,13 +155,15 @@ def warm(sources: Iterable[str], folder: Path | str) -> int:
         cached = saved["html"] if saved.get("renderer") == fingerprint else {}
     except (OSError, ValueError, KeyError, TypeError):
         cached = {}
-    keep, rendered = {}, 0
+    keep, current, rendered = {}, {}, 0
     for source in dict.fromkeys(sources):
         key = source_key(source)
         if not isinstance(cached.get(key), str):
             cached[key] = _render(source)
             rendered += 1
-        keep[key] = _prerendered[source] = cached[key]
+        keep[key] = current[source] = cached[key]
+    global _prerendered
+    _prerendered = current  # only the latest knowledge base's: an edited answer's old text is not kept forever
     if rendered or len(keep) != len(cached):
         save_json(path, {"renderer": fingerprint, "html": keep})
     return rendered
