@@ -243,15 +243,18 @@ def test_healthz_and_readyz(client, fake_engine):
     assert ready["ok"] is True and ready["entries"] == len(fake_engine.kb)
 
 
-def test_readyz_is_503_when_the_database_cannot_be_used(fake_engine, tmp_path):
+def app_with_a_blocked_database(fake_engine, tmp_path):
+    """Return an app whose SQLite file would sit under a file where a folder should be."""
     from gradlab import create_app
 
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder should be")
-    app = create_app(
-        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
-        engine=fake_engine,
-    )
+    database = f"sqlite:///{blocked}/x/db.sqlite3"
+    return create_app({"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": database}, engine=fake_engine)
+
+
+def test_readyz_is_503_when_the_database_cannot_be_used(fake_engine, tmp_path):
+    app = app_with_a_blocked_database(fake_engine, tmp_path)
     body = assert_error(app.test_client().get("/readyz"), 503)
     assert "database" in body["message"] and str(tmp_path) not in body["message"]
 
@@ -332,14 +335,7 @@ def test_logging_a_question_never_raises_even_for_text_the_database_cannot_hold(
 
 
 def test_unwritable_query_log_does_not_fail_the_answer(fake_engine, tmp_path):
-    from gradlab import create_app
-
-    blocked = tmp_path / "blocked"
-    blocked.write_text("a file where a folder should be")
-    app = create_app(
-        {"DATA_DIR": fake_engine.settings["DATA_DIR"], "DATABASE": f"sqlite:///{blocked}/x/db.sqlite3"},
-        engine=fake_engine,
-    )
+    app = app_with_a_blocked_database(fake_engine, tmp_path)
     response = app.test_client().post("/api/ask", json={"question": "lstm forget gate"})
     assert response.status_code == 200
 
