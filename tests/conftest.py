@@ -4,11 +4,13 @@
 - ``app`` / ``client`` / ``runner``: the Flask trio over the real knowledge base with the fake embedder;
 - ``real_engine`` / ``real_client``: the real model and real faiss index (marked slow where used);
 - ``demo_result``: a demo's default run, computed once per session;
-- ``stall_writes``: hold the query log's writer at its next write until released.
+- ``stall_writes``: hold the query log's writer at its next write until released;
+- ``served``: the app over the real engine on a loopback port, for the browser tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from pathlib import Path
@@ -216,3 +218,17 @@ def stall_writes(storage, monkeypatch) -> tuple[threading.Event, threading.Event
 
     monkeypatch.setattr(storage, "_write", stalled_write)
     return writing, release
+
+
+@contextlib.contextmanager
+def served(engine: Engine, database: Path):
+    """Serve an app over ``engine`` (its query log in ``database``) on a free loopback port; yield (url, app)."""
+    from werkzeug.serving import make_server
+
+    app = create_app({"DATA_DIR": str(engine.data_dir), "DATABASE": str(database)}, engine=engine)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()

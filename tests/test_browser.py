@@ -5,12 +5,12 @@ Screenshots are written to test-output/ so a person can look at them.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from gradlab import create_app, demos
-from werkzeug.serving import make_server
+from gradlab import demos
+
+from tests.conftest import served
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -22,13 +22,8 @@ PHONE = {"width": 375, "height": 740}
 
 @pytest.fixture(scope="module")
 def live_server(real_engine, tmp_path_factory):
-    database = tmp_path_factory.mktemp("browser-db") / "gradlab.sqlite3"
-    app = create_app({"DATA_DIR": str(real_engine.data_dir), "DATABASE": str(database)}, engine=real_engine)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
+    with served(real_engine, tmp_path_factory.mktemp("browser-db") / "gradlab.sqlite3") as url_and_app:
+        yield url_and_app
 
 
 @pytest.fixture(scope="module")

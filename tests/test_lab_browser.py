@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from pathlib import Path
 
 import pytest
-from gradlab import create_app
-from werkzeug.serving import make_server
+
+from tests.conftest import served
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -19,13 +18,8 @@ QUESTION = "Why do RNN gradients vanish over long sequences, and how can I fix i
 
 @pytest.fixture(scope="module")
 def live_url(real_engine, tmp_path_factory):
-    database = tmp_path_factory.mktemp("lab-browser-db") / "gradlab.sqlite3"
-    app = create_app({"DATA_DIR": str(real_engine.data_dir), "DATABASE": str(database)}, engine=real_engine)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(real_engine, tmp_path_factory.mktemp("lab-browser-db") / "gradlab.sqlite3") as (url, app):
+        yield url
     app.extensions["gradlab.lab"].close()
 
 
